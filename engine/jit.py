@@ -1,0 +1,42 @@
+"""The one place where numba's jit flags live.
+
+Every kernel in ``engine`` is compiled with the same flags so that the on-disk cache works and
+kernels can run off the GUI thread (``nogil``).  ``fastmath`` stays off: the chapter's numbers are
+reproduced to 1e-5 and reassociating sums would make them depend on the vector width.
+
+If the cache directory cannot be used (read-only install, stale files from another numba) the
+kernels fall back to compiling in memory and a notice is recorded in ``CACHE_NOTICE``.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import numba
+
+CACHE_NOTICE: str | None = None
+
+
+def _cache_usable() -> bool:
+    """True when numba can write its cache next to the sources or in NUMBA_CACHE_DIR."""
+    global CACHE_NOTICE
+    target = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(os.path.dirname(__file__), "__pycache__")
+    try:
+        os.makedirs(target, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target, prefix=".probe-"):
+            pass
+        return True
+    except OSError as exc:
+        CACHE_NOTICE = f"numba cache at {target} is not writable ({exc.strerror}); compiling in memory"
+        return False
+
+
+FLAGS = dict(cache=_cache_usable(), nogil=True, fastmath=False, error_model="numpy")
+
+
+def njit(*args, **extra):
+    """``numba.njit`` with the project's flags; ``parallel=True`` may be added for prange kernels."""
+    flags = dict(FLAGS, **extra)
+    if args and callable(args[0]):
+        return numba.njit(**flags)(args[0])
+    return numba.njit(*args, **flags)

@@ -1,0 +1,267 @@
+"""A training run: configuration, θ, optimiser slots, EMA and the recorded history.
+
+``Run.advance(n)`` applies n updates in one jitted call (chunked so the precomputed rates stay
+small).  Row k of every history array is the state after k updates; the full-data loss of a row
+is computed on demand (``losses``) and cached, so recording stays cheap at millions of steps.
+A non-finite loss or θ stops the run: ``diverged_at`` is the update that failed and the history
+ends at the last finite state.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from . import kernels as K
+from .config import Config, ConfigError, validate
+from .model import Problem
+from .registry import SLOT_NAMES
+from .schedules import learning_rates
+
+CHUNK = 1 << 16
+# groups whose change means the run must start again (the rest apply from the current step)
+RESTART_GROUPS = ("data", "model", "loss", "reg", "init", "ema", "batch")
+
+
+class Run:
+    def __init__(self, label: str, config: Config, problem: Problem | None = None,
+                 theta0: np.ndarray | None = None):
+        self.label = label
+        self.problem = problem if problem is not None else Problem(config)
+        validate(config, None if self.problem.objective else self.problem.n)
+        self.config = config
+        theta0 = self.problem.initial_theta(config) if theta0 is None else np.asarray(theta0, np.float64)
+        self._reset(theta0)
+
+    # --- state --------------------------------------------------------------------------------
+    def _reset(self, theta0: np.ndarray) -> None:
+        P = self.problem.layout.size
+        if theta0.shape != (P,):
+            raise ConfigError(f"start point has {theta0.size} values; the model has {P} parameters")
+        self.theta0 = theta0.copy()
+        self._t0 = 0
+        self._spec = self.problem.spec(self.config, self._t0)
+        self._cap = 0
+        self._len = 0
+        self._alloc(1024)
+        self.theta = theta0.copy()
+        self.ema = theta0.copy() if self.config.ema.enabled else np.zeros(0)
+        self.slots = self._fresh_slots()
+        self.diverged_at: int | None = None
+        self._write_row0()
+        self.engine_seconds = 0.0
+
+    def _fresh_slots(self) -> np.ndarray:
+        name = self.config.optimizer.name
+        slots = np.zeros((len(SLOT_NAMES[name]), self.problem.layout.size))
+        if name == "rmsprop":
+            slots[0] = 1.0  # TF1 initialises the mean square with ones
+        elif name == "adagrad":
+            slots[0] = self.config.optimizer.initial_accumulator
+        return slots
+
+    def _alloc(self, cap: int) -> None:
+        P, S = self.problem.layout.size, len(SLOT_NAMES[self.config.optimizer.name])
+        E = P if self.config.ema.enabled else 0
+        new = dict(theta=np.zeros((cap, P)), ema=np.zeros((cap, E)), slots=np.zeros((cap, S, P)),
+                   lr=np.zeros(cap), bloss=np.zeros(cap), loss=np.zeros(cap), known=np.zeros(cap, bool),
+                   eloss=np.zeros(cap), eknown=np.zeros(cap, bool))
+        if self._cap:
+            n = self._len
+            for key, arr in new.items():
+                old = self._h[key]
+                if old.shape[1:] == arr.shape[1:]:
+                    arr[:n] = old[:n]
+        self._h = new
+        self._cap = cap
+
+    def _write_row0(self) -> None:
+        h = self._h
+        h["theta"][0] = self.theta
+        if self.ema.size:
+            h["ema"][0] = self.ema
+        h["slots"][0] = self.slots
+        h["lr"][0] = np.nan
+        h["bloss"][0] = np.nan
+        self._len = 1
+
+    @property
+    def step(self) -> int:
+        """Updates applied so far (the head of the history)."""
+        return self._len - 1
+
+    @property
+    def finished(self) -> bool:
+        return self.diverged_at is not None or self.step >= self.config.steps
+
+    # --- training -----------------------------------------------------------------------------
+    def advance(self, n: int) -> int:
+        """Apply up to ``n`` updates (fewer if the run diverges).  Returns how many were applied."""
+        import time
+        if n <= 0 or self.diverged_at is not None:
+            return 0
+        done = 0
+        t = time.perf_counter()
+        while done < n:
+            m = min(n - done, CHUNK)
+            if self._len + m > self._cap:
+                self._alloc(max(2 * self._cap, self._len + m))
+            k = self.step
+            lrs = learning_rates(self.config.optimizer.lr, self.config.schedule, np.arange(k, k + m))
+            h = self._h
+            got, div = K.advance((self.theta, self.ema, self.slots), self.problem.data, self._spec, lrs,
+                                 (h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"]), k, m)
+            h["known"][self._len:self._len + got] = False
+            h["eknown"][self._len:self._len + got] = False
+            self._len += got
+            done += got
+            if div:
+                self.diverged_at = self.step + 1
+                break
+        self.engine_seconds += time.perf_counter() - t
+        return done
+
+    def truncate(self, k: int) -> None:
+        """Go back to the state after k updates, discarding the recorded future."""
+        k = int(np.clip(k, 0, self.step))
+        h = self._h
+        self._len = k + 1
+        self.theta[:] = h["theta"][k]
+        if self.ema.size:
+            self.ema[:] = h["ema"][k]
+        self.slots[:] = h["slots"][k]
+        self.diverged_at = None
+        if k < self._t0:
+            self._t0 = 0
+            self._spec = self.problem.spec(self.config, 0)
+
+    def restart(self, theta0: np.ndarray | None = None) -> None:
+        self._reset(self.theta0 if theta0 is None else np.asarray(theta0, np.float64))
+
+    def needs_restart(self, config: Config) -> bool:
+        return any(getattr(config, g) != getattr(self.config, g) for g in RESTART_GROUPS)
+
+    def set_config(self, config: Config) -> None:
+        """Apply a new configuration from the current step on (rates, optimiser, schedule,
+        steps); a change to data, model, loss, regulariser, EMA, batch or init restarts the run."""
+        validate(config, None if self.problem.objective else self.problem.n)
+        if self.needs_restart(config):
+            problem = Problem(config) if (config.data, config.model) != (self.config.data, self.config.model) \
+                else self.problem
+            if problem is not self.problem:
+                self.problem = problem
+            self.config = config
+            start = problem.initial_theta(config) if config.init != self.config.init or \
+                self.theta0.size != problem.layout.size else self.theta0
+            self._reset(start)
+            return
+        old = self.config
+        self.config = config
+        if config.optimizer.name != old.optimizer.name:
+            # a new optimiser starts with fresh slots (and Adam's t counts from here)
+            self._t0 = self.step
+            self.slots = self._fresh_slots()
+            self._alloc(self._cap)  # the slot width changed: earlier slot rows read as zeros
+            self._h["slots"][self.step] = self.slots
+        self._spec = self.problem.spec(config, self._t0)
+
+    # --- history ------------------------------------------------------------------------------
+    @property
+    def theta_history(self) -> np.ndarray:
+        return self._h["theta"][:self._len]
+
+    @property
+    def ema_history(self) -> np.ndarray | None:
+        return self._h["ema"][:self._len] if self.config.ema.enabled else None
+
+    @property
+    def slots_history(self) -> np.ndarray:
+        return self._h["slots"][:self._len]
+
+    @property
+    def lr_history(self) -> np.ndarray:
+        """lr_history[k] is the rate of update k (NaN at k = 0)."""
+        return self._h["lr"][:self._len]
+
+    @property
+    def batch_loss_history(self) -> np.ndarray:
+        """batch_loss_history[k] is update k's batch loss before the update (NaN at k = 0)."""
+        return self._h["bloss"][:self._len]
+
+    def losses(self, steps=None, ema: bool = False) -> np.ndarray:
+        """Full-data loss (without the penalty) at the given history rows (all by default)."""
+        steps = np.arange(self._len) if steps is None else np.asarray(steps, dtype=np.int64)
+        key, known = ("eloss", "eknown") if ema else ("loss", "known")
+        if ema and not self.config.ema.enabled:
+            raise ValueError("this run has no EMA")
+        src = self._h["ema" if ema else "theta"]
+        missing = np.unique(steps[~self._h[known][steps]])
+        if missing.size:
+            vals = self.evaluate(src[missing])
+            self._h[key][missing] = vals
+            self._h[known][missing] = True
+        return self._h[key][steps]
+
+    def penalties(self, steps=None) -> np.ndarray:
+        """The regularisation term at the given history rows."""
+        steps = np.arange(self._len) if steps is None else np.asarray(steps, dtype=np.int64)
+        return penalty(self.problem, self.config, self._h["theta"][steps])
+
+    def evaluate(self, thetas: np.ndarray, with_penalty: bool = False) -> np.ndarray:
+        thetas = np.ascontiguousarray(np.atleast_2d(thetas), dtype=np.float64)
+        out = np.empty(thetas.shape[0])
+        K.losses_at(thetas, self.problem.data, (0, self.problem.n), self._spec, with_penalty, out)
+        return out
+
+    def batch_gradient(self, k: int) -> np.ndarray:
+        """The gradient update k+1 used (at θ after k updates, on its batch, with the penalty)."""
+        rows = K.batch_rows(self._spec[0], self.problem.n, k)
+        out = np.empty((1, self.problem.layout.size))
+        K.grads_at(np.ascontiguousarray(self._h["theta"][k:k + 1]), self.problem.data, rows,
+                   self._spec, True, out)
+        return out[0]
+
+    def learning_rate(self, steps) -> np.ndarray:
+        """The rate the current settings give to updates with these global steps."""
+        return learning_rates(self.config.optimizer.lr, self.config.schedule, steps)
+
+
+def penalty(problem: Problem, cfg: Config, thetas: np.ndarray) -> np.ndarray:
+    w = np.atleast_2d(thetas)[:, problem.layout.weight_mask]
+    if cfg.reg.kind == "l2":
+        return 0.5 * cfg.reg.lam * np.sum(w * w, axis=1)
+    if cfg.reg.kind == "l1":
+        return cfg.reg.lam * np.sum(np.abs(w), axis=1)
+    return np.zeros(w.shape[0])
+
+
+class Comparison:
+    """Several runs on the same problem and start, differing in one thing (the chapter's race)."""
+
+    def __init__(self, name: str, base: Config, runs: list[tuple[str, dict]]):
+        self.name = name
+        self.base = base
+        self.run_overrides = list(runs)
+        problem = Problem(base)
+        theta0 = problem.initial_theta(base)
+        self.runs: list[Run] = []
+        for label, overrides in runs:
+            cfg = base.with_overrides(overrides)
+            same = (cfg.data, cfg.model) == (base.data, base.model)
+            p = problem if same else Problem(cfg)
+            t0 = theta0 if same and cfg.init == base.init else None
+            self.runs.append(Run(label, cfg, p, t0))
+
+    def advance(self, n: int) -> None:
+        for run in self.runs:
+            run.advance(n)
+
+    def run(self, label: str) -> Run:
+        for r in self.runs:
+            if r.label == label:
+                return r
+        raise KeyError(label)
+
+
+def with_start(cfg: Config, theta) -> Config:
+    return replace(cfg, init=replace(cfg.init, start=tuple(float(v) for v in theta)))
