@@ -1,0 +1,49 @@
+"""One translation function for every user-visible string.
+
+``tr("Loss vs step")`` returns the text in the current interface language.  English strings are
+the keys; ``resources/i18n/zh.json`` maps them to Simplified Chinese.  Widgets listen to
+``LANGUAGE.changed`` and re-set their texts.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+I18N_DIR = Path(__file__).resolve().parent.parent / "resources" / "i18n"
+LANGUAGES = {"en": "English", "zh": "中文"}
+
+
+class _Language(QObject):
+    changed = Signal(str)  # new language code
+
+    def __init__(self):
+        super().__init__()
+        self.code = "en"
+        self._tables: dict[str, dict[str, str]] = {}
+
+    def table(self, code: str) -> dict[str, str]:
+        if code not in self._tables:
+            path = I18N_DIR / f"{code}.json"
+            try:
+                self._tables[code] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+            except (OSError, json.JSONDecodeError):
+                self._tables[code] = {}
+        return self._tables[code]
+
+    def set(self, code: str) -> None:
+        if code not in LANGUAGES:
+            raise ValueError(f"unknown language {code!r} (allowed: {', '.join(LANGUAGES)})")
+        if code != self.code:
+            self.code = code
+            self.changed.emit(code)
+
+
+LANGUAGE = _Language()
+
+
+def tr(text: str, **fmt) -> str:
+    """``text`` in the interface language, then ``str.format(**fmt)``."""
+    out = text if LANGUAGE.code == "en" else LANGUAGE.table(LANGUAGE.code).get(text, text)
+    return out.format(**fmt) if fmt else out

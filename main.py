@@ -1,0 +1,31 @@
+"""Descent — entry point.  The window by default; subcommands run headless.
+
+    python main.py [gui] [--preset NAME] [--session FILE]   the window
+    python main.py presets                                  list presets
+    python main.py run --preset NAME [...] [--json]         train headless
+    python main.py export --preset NAME --view V --out F    draw a view to a file, offscreen
+    python main.py bench [--json]                           throughput
+"""
+from __future__ import annotations
+
+import sys
+
+HEADLESS = ("presets", "run", "bench")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in HEADLESS:
+        from engine.cli import main as cli_main
+        return cli_main(argv)
+    if argv and argv[0] == "export":
+        from gui.export_cli import main as export_main
+        return export_main(argv[1:])
+    if argv and argv[0] == "gui":
+        argv = argv[1:]
+    from gui.app import main as gui_main
+    return gui_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
