@@ -1,0 +1,18 @@
+"""The plot views.  ``VIEW_CLASSES`` maps a key to (English title, class); each class is a QWidget
+built as ``cls(session)`` that follows the session's ``rebuilt``/``frame``/``ready`` signals and
+offers ``export_items()`` (the pyqtgraph item to export) and ``view_data()`` (its columns)."""
+from __future__ import annotations
+
+from gui.views.loss_view import LossView
+from gui.views.params_view import ParamsView
+from gui.views.surface2d import Surface2DView
+from gui.views.surface3d import Surface3DView
+
+VIEW_CLASSES: dict[str, tuple[str, type]] = {
+    "surface": ("Loss surface (2-D)", Surface2DView),
+    "surface3d": ("Loss surface (3-D)", Surface3DView),
+    "loss": ("Loss vs step", LossView),
+    "params": ("Parameters vs step", ParamsView),
+}
+
+__all__ = ["VIEW_CLASSES", "LossView", "ParamsView", "Surface2DView", "Surface3DView"]

@@ -1,0 +1,115 @@
+"""Helpers shared by the plot views: finite filtering, fonts, step sampling, a toolbar row."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from gui.style import AXIS_FONT_PT, FONT_PT, configure_pyqtgraph
+
+MAX_POINTS = 2000        # samples per loss/parameter curve
+MAX_PATH = 20000         # points per drawn path (strided beyond this, the last point always kept)
+BIG = 1e15               # coordinates beyond this are not drawn (Qt paths overflow)
+
+
+def drawable(*cols: np.ndarray) -> np.ndarray:
+    """Mask of rows where every column is finite and not absurdly large."""
+    mask = np.ones(len(cols[0]), dtype=bool)
+    for c in cols:
+        c = np.asarray(c, dtype=np.float64)
+        mask &= np.isfinite(c) & (np.abs(c) < BIG)
+    return mask
+
+
+def sample_steps(cursor: int, n: int = MAX_POINTS) -> np.ndarray:
+    """At most ~n history rows in [0, cursor], always including 0 and the cursor."""
+    cursor = max(int(cursor), 0)
+    idx = np.linspace(0, cursor, min(n, cursor + 1)).astype(np.int64)
+    return np.unique(np.append(idx, cursor))
+
+
+def path_rows(cursor: int, n: int = MAX_PATH) -> np.ndarray | slice:
+    """Rows of a path to draw: all of them up to the cursor when few, else strided plus the cursor."""
+    if cursor + 1 <= n:
+        return slice(0, cursor + 1)
+    return sample_steps(cursor, n)
+
+
+def style_plot(pi: pg.PlotItem) -> None:
+    """Readable fonts on every axis of a plot item."""
+    tick = QFont()
+    tick.setPointSize(max(AXIS_FONT_PT - 1, 10))
+    for name in ("left", "bottom", "right", "top"):
+        ax = pi.getAxis(name)
+        ax.setTickFont(tick)
+        ax.setTextPen(pg.mkPen("#202020"))
+        ax.setPen(pg.mkPen("#606060"))
+    pi.showGrid(x=True, y=True, alpha=0.15)
+
+
+def set_labels(pi: pg.PlotItem, bottom: str, left: str) -> None:
+    style = {"font-size": f"{FONT_PT}pt", "color": "#202020"}
+    pi.setLabel("bottom", bottom, **style)
+    pi.setLabel("left", left, **style)
+
+
+def legend(pi: pg.PlotItem) -> pg.LegendItem:
+    leg = pi.addLegend(offset=(-10, 10), labelTextSize=f"{FONT_PT - 1}pt", brush=pg.mkBrush(255, 255, 255, 210),
+                       pen=pg.mkPen("#909090"))
+    return leg
+
+
+class ViewBase(QWidget):
+    """A toolbar row above a pyqtgraph PlotWidget, wired to the session's signals."""
+
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        configure_pyqtgraph()
+        self.session = session
+        self._toolbar = QHBoxLayout()
+        self._toolbar.setContentsMargins(4, 2, 4, 0)
+        self.readout = QLabel("")
+        self.readout.setMinimumWidth(80)
+        f = self.readout.font()
+        f.setPointSize(FONT_PT - 1)
+        self.readout.setFont(f)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addLayout(self._toolbar)
+
+    def _finish_toolbar(self) -> None:
+        self._toolbar.addStretch(1)
+        self._toolbar.addWidget(self.readout)
+
+    def _connect(self) -> None:
+        s = self.session
+        s.rebuilt.connect(self._on_session_rebuilt)
+        s.frame.connect(self._on_session_frame)
+        s.ready.connect(self._on_session_ready)
+        if s.is_ready:
+            self._on_session_rebuilt()
+            self._on_session_frame()
+
+    def _on_session_ready(self) -> None:
+        self._on_session_rebuilt()
+        self._on_session_frame()
+
+    # subclasses implement these
+    def _on_session_rebuilt(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _on_session_frame(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def _set_xy(item, x, y) -> None:
+        """setData with only drawable points (never NaN/Inf)."""
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        m = drawable(x, y)
+        if m.all():
+            item.setData(x, y)
+        else:
+            item.setData(x[m], y[m])

@@ -1,0 +1,137 @@
+"""Loss vs step: per run the full-data loss (solid), the batch loss (thin, translucent) and, with
+EMA on, the shadow model's loss (dashed); log y option; a vertical line at the cursor."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox
+
+from gui.i18n import tr
+from gui.style import run_colour
+from gui.views.common import ViewBase, drawable, legend, sample_steps, set_labels, style_plot
+
+
+class LossView(ViewBase):
+    def __init__(self, session, parent=None):
+        super().__init__(session, parent)
+        self.log_box = QCheckBox(tr("log y"))
+        self.log_box.toggled.connect(self._on_log_toggled)
+        self.batch_box = QCheckBox(tr("batch loss"))
+        self.batch_box.setChecked(True)
+        self.batch_box.toggled.connect(lambda _on: self._on_session_frame())
+        self._toolbar.addWidget(self.log_box)
+        self._toolbar.addWidget(self.batch_box)
+        self._finish_toolbar()
+        self.plot = pg.PlotWidget()
+        self.layout().addWidget(self.plot, 1)
+        self.pi = self.plot.getPlotItem()
+        style_plot(self.pi)
+        self.legend = legend(self.pi)
+        self.cursor_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", width=1.5,
+                                                                                   style=Qt.DashLine))
+        self.pi.addItem(self.cursor_line, ignoreBounds=True)
+        self.hover_dot = pg.ScatterPlotItem(size=9, brush=pg.mkBrush("k"))
+        self.pi.addItem(self.hover_dot, ignoreBounds=True)
+        self._items: list[dict] = []
+        self._columns: dict[str, np.ndarray] = {}
+        self.pi.scene().sigMouseMoved.connect(self._on_scene_moved)
+        self._connect()
+
+    def _on_session_rebuilt(self) -> None:
+        for items in self._items:
+            for it in items.values():
+                self.pi.removeItem(it)
+        self._items = []
+        self.legend.clear()
+        runs = self.session.runs
+        if not runs:
+            return
+        loss_name = runs[0].config.loss.name
+        set_labels(self.pi, tr("step (updates)"), tr("loss ({name})", name=loss_name))
+        name = self.session.preset.name
+        self.log_box.blockSignals(True)
+        self.log_box.setChecked(name in ("opt4_1", "optimizer-zoo"))
+        self.log_box.blockSignals(False)
+        self.pi.setLogMode(y=self.log_box.isChecked())
+        for i, run in enumerate(runs):
+            c = pg.mkColor(run_colour(i))
+            faint = pg.mkColor(c)
+            faint.setAlpha(90)
+            items = dict(batch=pg.PlotDataItem(pen=pg.mkPen(faint, width=1)),
+                         full=pg.PlotDataItem(pen=pg.mkPen(c, width=2.5)))
+            if run.config.ema.enabled:
+                items["ema"] = pg.PlotDataItem(pen=pg.mkPen(c, width=2, style=Qt.DashLine))
+            for it in items.values():
+                self.pi.addItem(it)
+            self.legend.addItem(items["full"], run.label)
+            self.legend.addItem(items["batch"], tr("{label} (batch)", label=run.label))
+            if "ema" in items:
+                self.legend.addItem(items["ema"], tr("{label} (EMA)", label=run.label))
+            self._items.append(items)
+        self.pi.enableAutoRange()
+
+    def _on_log_toggled(self, on: bool) -> None:
+        self.pi.setLogMode(y=on)
+        self._on_session_frame()
+        self.pi.enableAutoRange()
+
+    def _on_session_frame(self) -> None:
+        if not self.session.is_ready:
+            return
+        cursor = self.session.cursor
+        self.cursor_line.setValue(cursor)
+        log = self.log_box.isChecked()
+        cols: dict[str, np.ndarray] = {}
+        for run, items in zip(self.session.runs, self._items):
+            k = min(cursor, run.step)
+            steps = sample_steps(k)
+            full = run.losses(steps)
+            cols[f"{run.label}_step"] = steps
+            cols[f"{run.label}_loss"] = full
+            self._set(items["full"], steps, full, log)
+            bsteps = steps[steps >= 1]
+            batch = run.batch_loss_history[bsteps]
+            cols[f"{run.label}_batch_loss"] = run.batch_loss_history[steps]
+            if self.batch_box.isChecked():
+                self._set(items["batch"], bsteps, batch, log)
+            else:
+                items["batch"].setData([], [])
+            if "ema" in items:
+                ema = run.losses(steps, ema=True)
+                cols[f"{run.label}_ema_loss"] = ema
+                self._set(items["ema"], steps, ema, log)
+        self._columns = cols
+
+    @staticmethod
+    def _set(item, x, y, log: bool) -> None:
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        m = drawable(x, y)
+        if log:
+            m &= y > 0
+        item.setData(x[m], y[m])
+
+    def _on_scene_moved(self, pos) -> None:
+        vb = self.pi.vb
+        if not vb.sceneBoundingRect().contains(pos) or not self.session.runs or not self.session.is_ready:
+            return
+        p = vb.mapSceneToView(pos)
+        step = int(round(p.x()))
+        parts, best = [], None
+        for run in self.session.runs:
+            k = int(np.clip(step, 0, min(self.session.cursor, run.step)))
+            loss = float(run.losses([k])[0])
+            parts.append(f"{run.label}: {loss:.4g}")
+            yv = np.log10(loss) if self.log_box.isChecked() and loss > 0 else loss
+            if np.isfinite(yv) and (best is None or abs(yv - p.y()) < abs(best[1] - p.y())):
+                best = (k, yv)
+        self.readout.setText(tr("step {k}", k=max(step, 0)) + " — " + ", ".join(parts))
+        if best is not None:
+            self.hover_dot.setData([best[0]], [best[1]])
+
+    def export_items(self):
+        return self.pi
+
+    def view_data(self) -> dict[str, np.ndarray]:
+        return dict(self._columns)

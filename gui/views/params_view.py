@@ -1,0 +1,108 @@
+"""Parameters vs step: each θ component of each run (≤ 6 parameters), or, for larger models, the
+norm of each layer's weights and biases; a vertical line at the cursor."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from gui.i18n import tr
+from gui.style import run_colour
+from gui.views.common import ViewBase, drawable, legend, sample_steps, set_labels, style_plot
+
+MAX_COMPONENTS = 6
+STYLES = [Qt.SolidLine, Qt.DashLine, Qt.DotLine, Qt.DashDotLine, Qt.DashDotDotLine, Qt.SolidLine]
+
+
+def series(problem) -> list[tuple[str, object]]:
+    """(name, fn(θ rows) -> values) for what this view plots of a problem's θ."""
+    lay = problem.layout
+    if lay.size <= MAX_COMPONENTS:
+        return [(name, (lambda th, j=j: th[:, j])) for j, name in enumerate(lay.names)]
+    out = []
+    for b in lay.blocks:
+        n = int(np.prod(b.shape))
+        out.append((f"‖{b.name}‖", (lambda th, o=b.offset, n=n: np.linalg.norm(th[:, o:o + n], axis=1))))
+    return out
+
+
+class ParamsView(ViewBase):
+    def __init__(self, session, parent=None):
+        super().__init__(session, parent)
+        self._finish_toolbar()
+        self.plot = pg.PlotWidget()
+        self.layout().addWidget(self.plot, 1)
+        self.pi = self.plot.getPlotItem()
+        style_plot(self.pi)
+        self.legend = legend(self.pi)
+        self.cursor_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", width=1.5,
+                                                                                   style=Qt.DashLine))
+        self.pi.addItem(self.cursor_line, ignoreBounds=True)
+        self._items: list[list[pg.PlotDataItem]] = []
+        self._series: list[tuple[str, object]] = []
+        self._columns: dict[str, np.ndarray] = {}
+        self.pi.scene().sigMouseMoved.connect(self._on_scene_moved)
+        self._connect()
+
+    def _on_session_rebuilt(self) -> None:
+        for items in self._items:
+            for it in items:
+                self.pi.removeItem(it)
+        self._items = []
+        self.legend.clear()
+        runs = self.session.runs
+        if not runs:
+            return
+        problem = runs[0].problem
+        self._series = series(problem)
+        many = problem.layout.size > MAX_COMPONENTS
+        set_labels(self.pi, tr("step (updates)"),
+                   tr("layer norm") if many else tr("parameter value"))
+        self.readout.setText(tr("{n} parameters: showing the norm of each layer", n=problem.layout.size)
+                             if many else "")
+        for i, run in enumerate(runs):
+            items = []
+            for j, (name, _fn) in enumerate(self._series):
+                pen = pg.mkPen(run_colour(i), width=2, style=STYLES[j % len(STYLES)])
+                it = pg.PlotDataItem(pen=pen)
+                self.pi.addItem(it)
+                self.legend.addItem(it, f"{run.label} {name}")
+                items.append(it)
+            self._items.append(items)
+        self.pi.enableAutoRange()
+
+    def _on_session_frame(self) -> None:
+        if not self.session.is_ready:
+            return
+        cursor = self.session.cursor
+        self.cursor_line.setValue(cursor)
+        cols: dict[str, np.ndarray] = {}
+        for run, items in zip(self.session.runs, self._items):
+            steps = sample_steps(min(cursor, run.step))
+            th = run.theta_history[steps]
+            cols[f"{run.label}_step"] = steps
+            for (name, fn), it in zip(self._series, items):
+                y = fn(th)
+                cols[f"{run.label}_{name}"] = y
+                m = drawable(steps, y)
+                it.setData(steps[m].astype(np.float64), y[m])
+        self._columns = cols
+
+    def _on_scene_moved(self, pos) -> None:
+        vb = self.pi.vb
+        if not vb.sceneBoundingRect().contains(pos) or not self.session.runs or not self.session.is_ready:
+            return
+        step = max(int(round(vb.mapSceneToView(pos).x())), 0)
+        parts = []
+        for run in self.session.runs:
+            k = min(step, self.session.cursor, run.step)
+            th = run.theta_history[k:k + 1]
+            vals = ", ".join(f"{name}={float(fn(th)[0]):.4g}" for name, fn in self._series[:4])
+            parts.append(f"{run.label}: {vals}")
+        self.readout.setText(tr("step {k}", k=step) + " — " + "; ".join(parts))
+
+    def export_items(self):
+        return self.pi
+
+    def view_data(self) -> dict[str, np.ndarray]:
+        return dict(self._columns)

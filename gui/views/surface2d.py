@@ -1,0 +1,424 @@
+"""Loss surface, 2-D: heat map + labelled contours + colour bar, each run's path and current point,
+the start and the known minimum; click to set the start; optional negative-gradient arrows.
+
+2 parameters: the exact plane.  More: a plane through the selected run's θ (PCA of its path or
+random filter-normalised directions), computed in the background.  1 parameter: the curve loss(w)
+with each run's successive points joined by jump segments.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QCheckBox, QComboBox, QPushButton
+
+from engine import surface as S
+from gui.i18n import tr
+from gui.style import run_colour
+from gui.views import surface_data as D
+from gui.views.common import ViewBase, drawable, legend, path_rows, set_labels, style_plot
+from gui.views.overlays import arrow_segments, contour_label_positions, format_level
+
+N_LEVELS = 8
+RESCALE_S = 0.3      # at most one window change per this many seconds
+AUTO_PLANE_S = 1.0   # at most one automatic plane recompute per this many seconds
+
+
+class Surface2DView(ViewBase):
+    def __init__(self, session, parent=None):
+        super().__init__(session, parent)
+        self.arrows_box = QCheckBox(tr("Gradient arrows"))
+        self.arrows_box.toggled.connect(self._on_arrows_toggled)
+        self.run_combo = QComboBox()
+        self.kind_combo = QComboBox()
+        self.kind_combo.addItem(tr("PCA of the path"), "pca")
+        self.kind_combo.addItem(tr("random (filter-normalised)"), "random")
+        self.recompute_button = QPushButton(tr("Recompute plane"))
+        self.recompute_button.clicked.connect(self.request_plane)
+        self.run_combo.activated.connect(lambda _i: self.request_plane())
+        self.kind_combo.activated.connect(lambda _i: self.request_plane())
+        for w in (self.arrows_box, self.run_combo, self.kind_combo, self.recompute_button):
+            self._toolbar.addWidget(w)
+        self._finish_toolbar()
+
+        self.plot = pg.PlotWidget()
+        self.layout().addWidget(self.plot, 1)
+        pi = self.pi = self.plot.getPlotItem()
+        style_plot(pi)
+        self.legend = legend(pi)
+        self.cmap = pg.colormap.get("viridis")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setColorMap(self.cmap)
+        self.image.setZValue(-10)
+        pi.addItem(self.image)
+        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, label="loss", interactive=False, width=16)
+        self.bar.setImageItem(self.image, insert_in=pi)
+        self.isos, self.iso_labels = [], []
+        for _ in range(N_LEVELS):
+            iso = pg.IsocurveItem(level=0.0, pen=pg.mkPen(255, 255, 255, 170, width=1), axisOrder="row-major")
+            iso.setParentItem(self.image)
+            self.isos.append(iso)
+            lab = pg.TextItem("", color=(20, 20, 20), anchor=(0.5, 0.5), fill=pg.mkBrush(255, 255, 255, 170))
+            lab.setFont(_small_font())
+            pi.addItem(lab, ignoreBounds=True)
+            self.iso_labels.append(lab)
+        self.arrow_item = pg.PlotCurveItem(pen=pg.mkPen(0, 0, 0, 150, width=1.2), connect="pairs")
+        self.arrow_item.setZValue(-5)
+        pi.addItem(self.arrow_item, ignoreBounds=True)
+        self.curve = pg.PlotDataItem(pen=pg.mkPen("#404040", width=2))
+        pi.addItem(self.curve)
+        self.min_item = pg.ScatterPlotItem(symbol="star", size=20, brush=pg.mkBrush("#FF2D2D"),
+                                           pen=pg.mkPen("k", width=1))
+        self.min_item.setZValue(20)
+        pi.addItem(self.min_item)
+        self._run_items: list[dict] = []
+
+        self.kind = "none"
+        self.surface: D.Surface | None = None
+        self.proj: D.Projector | None = None
+        self.curve_range: tuple[float, float] | None = None
+        self.log_colours = False
+        self._img = None
+        self._last_rescale = 0.0
+        self._last_auto = 0.0
+        self._later = QTimer(self)      # a deferred re-check when a rescale was throttled
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self._on_session_frame)
+        self.runner = D.JobRunner(self)
+        self.runner.finished.connect(self._on_runner_finished)
+        self.runner.failed.connect(lambda text: self.readout.setText(tr("surface failed: {e}", e=text)))
+        pi.scene().sigMouseMoved.connect(self._on_scene_moved)
+        pi.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self._connect()
+
+    # --- structure ----------------------------------------------------------------------------
+    def _on_session_rebuilt(self) -> None:
+        for items in self._run_items:
+            for it in items.values():
+                self.pi.removeItem(it)
+        self._run_items = []
+        self.legend.clear()
+        self.runner.cancel()
+        self.surface, self.proj, self.curve_range = None, None, None
+        runs = self.session.runs
+        if not runs or not self.session.is_ready:
+            self.kind = "none"
+            self._show_mode()
+            return
+        problem = runs[0].problem
+        self.kind = D.surface_kind(problem)
+        self._show_mode()
+        for i, run in enumerate(runs):
+            c = run_colour(i)
+            items = dict(path=pg.PlotDataItem(pen=pg.mkPen(c, width=2.5)),
+                         current=pg.ScatterPlotItem(size=14, brush=pg.mkBrush(c), pen=pg.mkPen("k", width=1.2)),
+                         start=pg.ScatterPlotItem(symbol="o", size=11, brush=pg.mkBrush("w"),
+                                                  pen=pg.mkPen("k", width=1.5)))
+            if run.config.ema.enabled:
+                qc = pg.mkColor(c)
+                qc.setAlpha(170)
+                items["ema"] = pg.PlotDataItem(pen=pg.mkPen(qc, width=2, style=Qt.DashLine))
+            for it, z in zip(items.values(), (10, 13, 12, 11)):
+                it.setZValue(z)
+                self.pi.addItem(it)
+            self.legend.addItem(items["path"], run.label)
+            if "ema" in items:
+                self.legend.addItem(items["ema"], f"{run.label} (EMA)")
+            self._run_items.append(items)
+        if self._run_items:
+            self.legend.addItem(self._run_items[0]["start"], tr("start"))
+        minimum = problem.minimum()
+        if self.kind in ("exact", "curve") and minimum is not None:
+            my = minimum[1] if self.kind == "exact" else \
+                S.curve_losses(problem, runs[0]._spec, minimum)[0]
+            self.min_item.setData([minimum[0]], [my])
+            self.min_item.show()
+            name = tr("least-squares solution") if not problem.objective else tr("minimum")
+            self.legend.addItem(self.min_item, name)
+        else:
+            self.min_item.setData([], [])
+            self.min_item.hide()
+        if self.kind == "curve":
+            self.legend.addItem(self.curve, tr("loss({w})", w=problem.layout.names[0]))
+        self.run_combo.clear()
+        for run in runs:
+            self.run_combo.addItem(run.label)
+        self._set_axis_labels()
+        if self.kind == "exact":
+            self._rescale_exact()
+        elif self.kind == "curve":
+            self._rescale_curve()
+        else:
+            self.request_plane()
+
+    def _show_mode(self) -> None:
+        plane = self.kind == "plane"
+        for w in (self.run_combo, self.kind_combo, self.recompute_button):
+            w.setVisible(plane)
+        self.arrows_box.setVisible(self.kind in ("exact", "plane"))
+        has_image = self.kind in ("exact", "plane")
+        self.image.setVisible(has_image)
+        self.bar.setVisible(has_image)
+        self.curve.setVisible(self.kind == "curve")
+        if not has_image:
+            self.image.clear()
+            for iso, lab in zip(self.isos, self.iso_labels):
+                iso.setData(None)
+                lab.setText("")
+            self.arrow_item.setData([], [])
+        if self.kind != "curve":
+            self.curve.setData([], [])
+
+    def _set_axis_labels(self) -> None:
+        runs = self.session.runs
+        if not runs:
+            return
+        bx, ly = D.axis_names(runs[0].problem, self.kind, self.kind_combo.currentData())
+        if self.kind == "curve":
+            ly = tr("loss") if runs[0].problem.objective else tr("loss ({name})", name=runs[0].config.loss.name)
+        set_labels(self.pi, bx, ly)
+
+    # --- surfaces -----------------------------------------------------------------------------
+    def _points(self) -> np.ndarray:
+        """Every drawn path point (plane coordinates) plus the starts, for the window."""
+        pts = []
+        for run in self.session.runs:
+            k = min(self.session.cursor, run.step)
+            th = run.theta_history[path_rows(k, 2000)]
+            pts.append(self.proj(th) if self.proj is not None else th)
+        pts = np.vstack(pts)
+        return pts[drawable(*pts.T)] if pts.size else pts
+
+    def _rescale_exact(self) -> None:
+        run = self.session.runs[0]
+        minimum = run.problem.minimum()
+        pts = self._points()
+        extra = minimum[None, :] if minimum is not None and np.all(np.isfinite(minimum)) else None
+        xr, yr = S.extent(pts, extra)
+        surf = D.grid_surface(run.problem, run._spec, S.exact_plane(2), xr, yr)
+        self._last_rescale = time.perf_counter()
+        self._show_surface(surf)
+
+    def _rescale_curve(self) -> None:
+        runs = self.session.runs
+        pts = self._points().ravel()
+        minimum = runs[0].problem.minimum()
+        if minimum is not None:
+            pts = np.append(pts, minimum)
+        pts = pts[drawable(pts)]
+        lo, hi = (float(pts.min()), float(pts.max())) if pts.size else (-1.0, 1.0)
+        half = max((hi - lo) / 2 * 1.2, 0.5)
+        mid = (lo + hi) / 2
+        self.curve_range = (mid - half, mid + half)
+        w = np.linspace(mid - half, mid + half, D.CURVE)
+        loss = S.curve_losses(runs[0].problem, runs[0]._spec, w)
+        self._last_rescale = time.perf_counter()
+        self._set_xy(self.curve, w, loss)
+
+    def request_plane(self) -> None:
+        """Recompute the plane for a >2-parameter problem in the background."""
+        runs = self.session.runs
+        if self.kind != "plane" or not runs or not self.session.is_ready:
+            return
+        sel = max(self.run_combo.currentIndex(), 0)
+        kind = self.kind_combo.currentData()
+        cursor = self.session.cursor
+        trajs = [r.theta_history[:min(cursor, r.step) + 1].copy() for r in runs]
+        trajs = [t[drawable(*t.T)] for t in trajs]
+        run = runs[sel]
+        centre = trajs[sel][-1].copy() if len(trajs[sel]) else run.theta0.copy()
+        problem, spec = run.problem, (run._spec[0].copy(), run._spec[1].copy())
+        self._set_axis_labels()
+        self._last_auto = time.perf_counter()
+
+        def job():
+            surf = D.plane_surface(problem, spec, centre, trajs, kind, sel)
+            surf.step, surf.run = cursor, sel
+            return surf
+        self.readout.setText(tr("computing the plane…"))
+        self.runner.submit(job)
+
+    def _on_runner_finished(self, surf: D.Surface) -> None:
+        if self.kind != "plane":
+            return
+        self.proj = D.Projector(surf.plane)
+        self.readout.setText("")
+        self._show_surface(surf)
+        self._on_session_frame()
+
+    def _show_surface(self, surf: D.Surface) -> None:
+        self.surface = surf
+        img, log, (lo, hi) = D.display_values(surf.Z)
+        self.log_colours = log
+        self._img = img
+        self.image.setImage(img, levels=(lo, hi))
+        x, y, w, h = surf.rect
+        self.image.setRect(x, y, w, h)
+        self.bar.setLevels((lo, hi))
+        self.bar.getAxis("left").setLabel(tr("log10 loss") if log else tr("loss"))
+        levels = D.contour_levels(lo, hi, N_LEVELS)
+        spots = contour_label_positions(img, levels, surf.rect)
+        placed = []
+        for iso, lab, lv, pos in zip(self.isos, self.iso_labels, levels, spots):
+            iso.setData(img, lv)
+            if pos is not None and any(abs(pos[0] - p[0]) < 0.08 * w and abs(pos[1] - p[1]) < 0.05 * h
+                                       for p in placed):
+                pos = None  # too close to a label already placed
+            if pos is None:
+                lab.setText("")
+            else:
+                lab.setText(format_level(lv, log))
+                lab.setPos(*pos)
+                placed.append(pos)
+        self._update_arrows()
+        self.pi.setRange(xRange=(surf.a[0], surf.a[-1]), yRange=(surf.b[0], surf.b[-1]), padding=0.02)
+
+    def _update_arrows(self) -> None:
+        surf = self.surface
+        if surf is None or not self.arrows_box.isChecked() or not self.session.runs:
+            self.arrow_item.setData([], [])
+            return
+        run = self.session.runs[max(surf.run, 0)]
+        a = np.linspace(surf.a[0], surf.a[-1], D.ARROWS + 2)[1:-1]
+        b = np.linspace(surf.b[0], surf.b[-1], D.ARROWS + 2)[1:-1]
+        ga, gb = S.grid_gradients(run.problem, run._spec, surf.plane, a, b)
+        A, B = np.meshgrid(a, b)
+        x, y = arrow_segments(A, B, ga, gb, 0.4 * min(a[1] - a[0], b[1] - b[0]))
+        self.arrow_item.setData(x, y)
+
+    def _on_arrows_toggled(self, _on: bool) -> None:
+        self._update_arrows()
+
+    # --- per frame ----------------------------------------------------------------------------
+    def _on_session_frame(self) -> None:
+        if not self.session.is_ready or self.kind == "none":
+            return
+        runs = self.session.runs
+        cursor = self.session.cursor
+        if self.kind == "plane" and self.proj is None:
+            return
+        outside = False
+        for run, items in zip(runs, self._run_items):
+            k = min(cursor, run.step)
+            rows = path_rows(k)
+            th = run.theta_history[rows]
+            x, y = self._coords(run, th, rows)
+            self._set_xy(items["path"], x, y)
+            self._set_xy(items["current"], x[-1:], y[-1:])
+            sx, sy = self._coords(run, run.theta_history[:1], np.array([0]))
+            self._set_xy(items["start"], sx, sy)
+            if "ema" in items:
+                ex, ey = self._coords(run, run.ema_history[rows], rows, ema=True)
+                self._set_xy(items["ema"], ex, ey)
+            m = drawable(x, y)
+            if m.any():
+                outside |= not (self._inside(x[m].min(), y[m].min()) and self._inside(x[m].max(), y[m].max()))
+        now = time.perf_counter()
+        if outside and self.kind in ("exact", "curve"):
+            wait = RESCALE_S - (now - self._last_rescale)
+            if wait <= 0:
+                self._rescale_exact() if self.kind == "exact" else self._rescale_curve()
+            elif not self._later.isActive():
+                self._later.start(int(wait * 1000) + 10)
+        elif self.kind == "plane" and self.surface is not None and not self.runner.busy:
+            moved = abs(cursor - self.surface.step)
+            if outside or moved > max(200, 0.5 * self.surface.step):
+                wait = AUTO_PLANE_S - (now - self._last_auto)
+                if wait <= 0:
+                    self.request_plane()
+                elif not self._later.isActive():
+                    self._later.start(int(wait * 1000) + 10)
+
+    def _coords(self, run, th: np.ndarray, rows, ema: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        if self.kind == "exact":
+            return th[:, 0], th[:, 1]
+        if self.kind == "plane":
+            p = self.proj(th)
+            return p[:, 0], p[:, 1]
+        steps = np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
+        return th[:, 0], run.losses(steps, ema=ema)
+
+    def _inside(self, x: float, y: float) -> bool:
+        if self.kind == "curve":
+            return self.curve_range is None or self.curve_range[0] <= x <= self.curve_range[1]
+        return self.surface is None or self.surface.contains(x, y)
+
+    # --- mouse --------------------------------------------------------------------------------
+    def _scene_to_view(self, pos):
+        vb = self.pi.vb
+        if not vb.sceneBoundingRect().contains(pos):
+            return None
+        p = vb.mapSceneToView(pos)
+        return p.x(), p.y()
+
+    def _theta_at(self, x: float, y: float) -> np.ndarray | None:
+        if self.kind == "exact":
+            return np.array([x, y])
+        if self.kind == "curve":
+            return np.array([x])
+        if self.kind == "plane" and self.surface is not None:
+            return self.surface.plane.lift(np.array([x]), np.array([y]))[0]
+        return None
+
+    def _on_scene_moved(self, pos) -> None:
+        xy = self._scene_to_view(pos)
+        runs = self.session.runs
+        if xy is None or not runs or not self.session.is_ready:
+            return
+        theta = self._theta_at(*xy)
+        if theta is None:
+            return
+        run = runs[self.surface.run if self.surface is not None else 0]
+        loss = float(run.evaluate(theta)[0])
+        if self.kind == "exact":
+            names = run.problem.layout.names
+            text = f"{names[0]}={xy[0]:.4g}, {names[1]}={xy[1]:.4g}, loss={loss:.4g}"
+        elif self.kind == "curve":
+            text = f"{run.problem.layout.names[0]}={xy[0]:.4g}, loss={loss:.4g}"
+        else:
+            text = f"α={xy[0]:.3g}, β={xy[1]:.3g}, loss={loss:.4g}"
+        self.readout.setText(text)
+
+    def _on_scene_clicked(self, ev) -> None:
+        if ev.button() != Qt.LeftButton or ev.double():
+            return
+        pos = ev.scenePos()
+        if self.legend.isVisible() and self.legend.sceneBoundingRect().contains(pos):
+            return
+        xy = self._scene_to_view(pos)
+        if xy is not None:
+            self.click_at(*xy)
+
+    def click_at(self, x: float, y: float) -> None:
+        """A click on the surface at view coordinates (x, y): every run restarts from there."""
+        theta = self._theta_at(x, y)
+        if theta is not None and np.all(np.isfinite(theta)):
+            self.session.set_start(theta)
+
+    # --- export -------------------------------------------------------------------------------
+    def export_items(self):
+        return self.pi
+
+    def view_data(self) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for run, items in zip(self.session.runs, self._run_items):
+            x, y = items["path"].getData()
+            if x is None:
+                continue
+            out[f"{run.label}_x"] = np.asarray(x)
+            out[f"{run.label}_y"] = np.asarray(y)
+        return out
+
+    def shutdown(self) -> None:
+        self._later.stop()
+        self.runner.cancel()
+        self.runner.wait()
+
+
+def _small_font():
+    from PySide6.QtGui import QFont
+    f = QFont()
+    f.setPointSize(10)
+    return f

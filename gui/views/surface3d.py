@@ -1,0 +1,255 @@
+"""Loss surface, 3-D (pyqtgraph.opengl): the 2-D view's surface as a rotatable mesh with each run's
+path lifted onto it.  Where no OpenGL context can be had (offscreen platform, no GL) the panel says
+so in plain words and nothing else is affected."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from engine import surface as S
+from gui.i18n import tr
+from gui.style import FONT_PT, run_colour
+from gui.views import surface_data as D
+from gui.views.common import drawable, path_rows
+
+GRID_3D = 70
+HALF = 10.0     # x and y span [-HALF, HALF]
+HEIGHT = 8.0    # z spans [0, HEIGHT]
+LIFT = 0.15     # paths float this far above the surface
+
+
+def gl_unavailable_reason() -> str | None:
+    """Why no GL context can be made here, or None when it is worth trying."""
+    platform = QGuiApplication.platformName()
+    if platform in ("offscreen", "minimal", "vnc"):
+        return tr("the Qt platform is '{p}'", p=platform)
+    try:
+        import OpenGL.GL  # noqa: F401
+        import pyqtgraph.opengl  # noqa: F401
+    except Exception as exc:  # noqa: BLE001 - any import failure means no GL
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+class Surface3DView(QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        f = self.note.font()
+        f.setPointSize(FONT_PT)
+        self.note.setFont(f)
+        lay.addWidget(self.note)
+        self.gl = None
+        self.available = False
+        self.kind = "none"
+        self.surface: D.Surface | None = None
+        self.proj: D.Projector | None = None
+        self._paths: list = []
+        self._heads: list = []
+        self._scale = None
+        self.runner = D.JobRunner(self)
+        self.runner.finished.connect(self._on_runner_finished)
+        reason = gl_unavailable_reason()
+        if reason is None:
+            try:
+                self._build_gl()
+            except Exception as exc:  # noqa: BLE001 - any failure means the fallback message
+                reason = f"{type(exc).__name__}: {exc}"
+                self.gl = None
+        if reason is not None:
+            self._fallback(reason)
+            return
+        self.available = True
+        session.rebuilt.connect(self._on_session_rebuilt)
+        session.frame.connect(self._on_session_frame)
+        session.ready.connect(self._on_session_ready)
+        if session.is_ready:
+            self._on_session_ready()
+
+    # --- GL or not ----------------------------------------------------------------------------
+    def _fallback(self, reason: str) -> None:
+        self.available = False
+        if self.gl is not None:
+            self.gl.hide()
+            self.gl.setParent(None)
+            self.gl = None
+        self.note.setText(tr("3-D view unavailable: no OpenGL context on this display ({reason})",
+                             reason=reason))
+        self.note.setAlignment(Qt.AlignCenter)
+        self.layout().setStretch(0, 1)
+
+    def _build_gl(self) -> None:
+        import pyqtgraph.opengl as gl
+        self._gl = gl
+        w = self.gl = gl.GLViewWidget()
+        w.setBackgroundColor("w")
+        w.setCameraPosition(distance=42, elevation=28, azimuth=-60)
+        self.layout().addWidget(w, 1)
+        self.mesh = gl.GLSurfacePlotItem(shader=None, smooth=False, computeNormals=False, glOptions="opaque")
+        w.addItem(self.mesh)
+        grid = gl.GLGridItem(color=(0, 0, 0, 60))
+        grid.setSize(2 * HALF, 2 * HALF)
+        grid.setSpacing(2, 2)
+        w.addItem(grid)
+        self.labels = [gl.GLTextItem(pos=(0, -HALF - 2, 0), text="", color=(20, 20, 20, 255)),
+                       gl.GLTextItem(pos=(-HALF - 2, 0, 0), text="", color=(20, 20, 20, 255)),
+                       gl.GLTextItem(pos=(-HALF, -HALF, HEIGHT + 1), text="", color=(20, 20, 20, 255))]
+        for t in self.labels:
+            w.addItem(t)
+        QTimer.singleShot(0, self._check_context)
+
+    def _check_context(self) -> None:
+        if self.gl is None or not self.gl.isVisible():
+            return
+        ctx = self.gl.context()
+        if ctx is None or not ctx.isValid():
+            self._fallback(tr("the context could not be created"))
+
+    def showEvent(self, ev):  # noqa: N802 - Qt override
+        super().showEvent(ev)
+        if self.gl is not None:
+            QTimer.singleShot(50, self._check_context)
+
+    # --- structure ----------------------------------------------------------------------------
+    def _on_session_ready(self) -> None:
+        self._on_session_rebuilt()
+        self._on_session_frame()
+
+    def _on_session_rebuilt(self) -> None:
+        if not self.available:
+            return
+        for it in self._paths + self._heads:
+            self.gl.removeItem(it)
+        self._paths, self._heads = [], []
+        self.runner.cancel()
+        self.surface, self.proj = None, None
+        runs = self.session.runs
+        if not runs or not self.session.is_ready:
+            self.kind = "none"
+            return
+        problem = runs[0].problem
+        self.kind = D.surface_kind(problem)
+        if self.kind == "curve":
+            self.note.setText(tr("One parameter: the loss is a curve; see the 2-D surface view."))
+            self.mesh.hide()
+            return
+        self.note.setText(tr("Drag to rotate, wheel to zoom."))
+        self.mesh.show()
+        for i, _run in enumerate(runs):
+            rgba = pg.mkColor(run_colour(i)).getRgbF()
+            path = self._gl.GLLinePlotItem(pos=np.zeros((1, 3)), color=rgba, width=3, antialias=True,
+                                           mode="line_strip", glOptions="translucent")
+            head = self._gl.GLScatterPlotItem(pos=np.zeros((1, 3)), color=rgba, size=14, pxMode=True,
+                                              glOptions="translucent")
+            self.gl.addItem(path)
+            self.gl.addItem(head)
+            self._paths.append(path)
+            self._heads.append(head)
+        bx, by = D.axis_names(problem, self.kind)
+        self.labels[0].setData(text=bx)
+        self.labels[1].setData(text=by)
+        if self.kind == "exact":
+            pts = np.vstack([r.theta_history[path_rows(min(self.session.cursor, r.step), 2000)] for r in runs])
+            pts = pts[drawable(*pts.T)]
+            m = problem.minimum()
+            xr, yr = S.extent(pts, m[None, :] if m is not None else None)
+            self._show_surface(D.grid_surface(problem, runs[0]._spec, S.exact_plane(2), xr, yr, GRID_3D))
+        else:
+            self.request_plane()
+
+    def request_plane(self) -> None:
+        runs = self.session.runs
+        if self.kind != "plane" or not runs:
+            return
+        cursor = self.session.cursor
+        trajs = [r.theta_history[:min(cursor, r.step) + 1].copy() for r in runs]
+        trajs = [t[drawable(*t.T)] for t in trajs]
+        centre = trajs[0][-1].copy() if len(trajs[0]) else runs[0].theta0.copy()
+        problem, spec = runs[0].problem, (runs[0]._spec[0].copy(), runs[0]._spec[1].copy())
+
+        def job():
+            surf = D.plane_surface(problem, spec, centre, trajs, "pca", 0, GRID_3D)
+            surf.step = cursor
+            return surf
+        self.runner.submit(job)
+
+    def _on_runner_finished(self, surf: D.Surface) -> None:
+        if self.kind != "plane" or not self.available:
+            return
+        self.proj = D.Projector(surf.plane)
+        self._show_surface(surf)
+        self._on_session_frame()
+
+    def _show_surface(self, surf: D.Surface) -> None:
+        self.surface = surf
+        img, log, (lo, hi) = D.display_values(surf.Z)
+        self._scale = (surf.a[0], surf.a[-1], surf.b[0], surf.b[-1], lo, hi, log)
+        x = self._sx(surf.a)
+        y = self._sy(surf.b)
+        z = self._sz(img)
+        t = np.clip((img - lo) / (hi - lo), 0, 1)
+        colors = pg.colormap.get("viridis").map(t.T.ravel(), mode="float").reshape(len(x), len(y), 4)
+        self.mesh.setData(x=x, y=y, z=z.T, colors=colors)
+        self.labels[2].setData(text=tr("log10 loss") if log else tr("loss"))
+
+    # --- mapping to the box -------------------------------------------------------------------
+    def _sx(self, a):
+        a0, a1 = self._scale[0], self._scale[1]
+        return (np.asarray(a) - a0) / (a1 - a0) * 2 * HALF - HALF
+
+    def _sy(self, b):
+        b0, b1 = self._scale[2], self._scale[3]
+        return (np.asarray(b) - b0) / (b1 - b0) * 2 * HALF - HALF
+
+    def _sz(self, v):
+        lo, hi = self._scale[4], self._scale[5]
+        return (np.asarray(v) - lo) / (hi - lo) * HEIGHT
+
+    def _loss_to_z(self, loss: np.ndarray) -> np.ndarray:
+        log = self._scale[6]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = np.log10(np.maximum(loss, 1e-300)) if log else loss
+        return self._sz(v)
+
+    # --- per frame ----------------------------------------------------------------------------
+    def _on_session_frame(self) -> None:
+        if not self.available or self.surface is None or self._scale is None:
+            return
+        if self.kind == "plane" and self.proj is None:
+            return
+        cursor = self.session.cursor
+        for run, path, head in zip(self.session.runs, self._paths, self._heads):
+            k = min(cursor, run.step)
+            rows = path_rows(k, 4000)
+            steps = np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
+            th = run.theta_history[steps]
+            xy = th if self.kind == "exact" else self.proj(th)
+            pos = np.column_stack([self._sx(xy[:, 0]), self._sy(xy[:, 1]),
+                                   self._loss_to_z(run.losses(steps)) + LIFT])
+            pos = pos[drawable(*pos.T)]
+            # keep the lifted path inside the box so a far-away run does not shrink the view
+            pos = pos[np.all(np.abs(pos[:, :2]) <= 3 * HALF, axis=1)] if len(pos) else pos
+            if len(pos) == 0:
+                pos = np.zeros((1, 3))
+            path.setData(pos=pos)
+            head.setData(pos=pos[-1:])
+
+    def export_items(self):
+        return self.gl
+
+    def view_data(self) -> dict[str, np.ndarray]:
+        if self.surface is None:
+            return {}
+        A, B = np.meshgrid(self.surface.a, self.surface.b)
+        return {"a": A.ravel(), "b": B.ravel(), "loss": self.surface.Z.ravel()}
+
+    def shutdown(self) -> None:
+        self.runner.cancel()
+        self.runner.wait()

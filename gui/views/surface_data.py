@@ -1,0 +1,203 @@
+"""Surface numbers for the views: which kind of surface a problem gets, the grid on a plane, the
+colour scaling, path projection, and a one-at-a-time background job runner.
+
+Nothing here draws.  The grids come straight from ``engine.surface`` so a view shows the engine's
+numbers; the background runner hands results back to the GUI thread as copies via a queued signal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from engine import surface as S
+
+GRID = 120        # grid points per side of a 2-D surface
+CURVE = 400       # samples of a 1-parameter loss curve
+ARROWS = 15       # gradient arrows per side
+LOG_RATIO = 100   # colour by log10 loss when max/min exceeds this
+
+
+def surface_kind(problem) -> str:
+    """'curve' (1 parameter), 'exact' (2 parameters) or 'plane' (more)."""
+    P = problem.layout.size
+    return "curve" if P == 1 else "exact" if P == 2 else "plane"
+
+
+def axis_names(problem, kind: str, plane_kind: str = "pca") -> tuple[str, str]:
+    if kind == "exact":
+        names = problem.layout.names
+        return names[0], names[1]
+    if kind == "curve":
+        return problem.layout.names[0], "loss"
+    if plane_kind == "pca":
+        return "α (1st principal direction)", "β (2nd principal direction)"
+    return "α (random direction 1)", "β (random direction 2)"
+
+
+@dataclass
+class Surface:
+    plane: S.Plane
+    a: np.ndarray            # grid along d1
+    b: np.ndarray            # grid along d2
+    Z: np.ndarray            # loss, shape (len(b), len(a)), rows = b
+    step: int = 0            # the cursor the plane was made at
+    run: int = 0             # the run whose θ is the centre
+
+    @property
+    def rect(self) -> tuple[float, float, float, float]:
+        """(x, y, w, h) of the image so that pixel centres sit on the grid points."""
+        da = (self.a[-1] - self.a[0]) / max(len(self.a) - 1, 1)
+        db = (self.b[-1] - self.b[0]) / max(len(self.b) - 1, 1)
+        return self.a[0] - da / 2, self.b[0] - db / 2, da * len(self.a), db * len(self.b)
+
+    def contains(self, x: float, y: float) -> bool:
+        return self.a[0] <= x <= self.a[-1] and self.b[0] <= y <= self.b[-1]
+
+
+def grid_surface(problem, spec, plane: S.Plane, xr, yr, n: int = GRID) -> Surface:
+    a = np.linspace(xr[0], xr[1], n)
+    b = np.linspace(yr[0], yr[1], n)
+    Z = S.grid_losses(problem, spec, plane, a, b)
+    return Surface(plane, a, b, Z)
+
+
+def display_values(Z: np.ndarray) -> tuple[np.ndarray, bool, tuple[float, float]]:
+    """The image to show (finite everywhere), whether it is log10 loss, and its (lo, hi) levels."""
+    Z = np.asarray(Z, dtype=np.float64)
+    fin = np.isfinite(Z)
+    if not fin.any():
+        return np.zeros_like(Z), False, (0.0, 1.0)
+    hi = float(Z[fin].max())
+    pos = Z[fin & (Z > 0)]
+    lo = float(Z[fin].min())
+    use_log = lo >= 0 and pos.size > 0 and hi / max(float(pos.min()), 1e-300) > LOG_RATIO
+    img = np.where(fin, Z, hi)
+    if use_log:
+        floor = float(pos.min())
+        img = np.log10(np.maximum(img, floor))
+        lo, hi = float(img.min()), float(img.max())
+    if not hi > lo:
+        hi = lo + 1.0
+    img = np.clip(img, -1e300, 1e300)
+    return img, use_log, (lo, hi)
+
+
+def contour_levels(lo: float, hi: float, n: int = 8) -> np.ndarray:
+    """n levels strictly inside (lo, hi), a little denser near the bottom of the bowl."""
+    t = (np.arange(1, n + 1) / (n + 1)) ** 1.3
+    return lo + (hi - lo) * t
+
+
+class Projector:
+    """Plane coordinates of θ rows: (θ − centre) @ pinv(D)ᵀ, the same as Plane.project."""
+
+    def __init__(self, plane: S.Plane):
+        self.plane = plane
+        D = np.stack([plane.d1, plane.d2], axis=1)
+        self._pinv = np.linalg.pinv(D)
+
+    def __call__(self, thetas: np.ndarray) -> np.ndarray:
+        rel = np.atleast_2d(thetas) - self.plane.centre
+        return rel @ self._pinv.T
+
+
+def plane_surface(problem, spec, centre, trajectories: list[np.ndarray], kind: str, sel: int,
+                  n: int = GRID) -> Surface:
+    """A plane through ``centre`` (PCA of run ``sel``'s path, or random filter-normalised), with
+    a window around every path's projection; the loss on a grid over it."""
+    if kind == "pca":
+        plane = S.pca_plane(centre, trajectories[sel])
+        min_half = 0.5
+    else:
+        plane = S.random_plane(centre, problem.layout, seed=0)
+        min_half = 1.0
+    proj = Projector(plane)
+    pts = [proj(t[np.linspace(0, len(t) - 1, min(len(t), 2000)).astype(int)]) for t in trajectories if len(t)]
+    pts = np.vstack(pts + [np.zeros((1, 2))])
+    xr, yr = S.extent(pts, None, min_half=min_half)
+    return grid_surface(problem, spec, plane, xr, yr, n)
+
+
+class _Signals(QObject):
+    finished = Signal(int, object)   # (job id, result)
+    failed = Signal(int, str)        # (job id, message)
+
+
+class _Job(QRunnable):
+    def __init__(self, job: int, fn, signals: _Signals):
+        super().__init__()
+        self.job, self.fn, self.signals = job, fn, signals
+        self.setAutoDelete(True)
+
+    def run(self):  # noqa: D401 - Qt override
+        try:
+            result = self.fn()
+        except Exception as exc:  # reported to the GUI thread, never printed here
+            self.signals.failed.emit(self.job, f"{type(exc).__name__}: {exc}")
+            return
+        self.signals.finished.emit(self.job, result)
+
+
+class JobRunner(QObject):
+    """Runs one function at a time off the GUI thread; only the newest request's result is kept.
+
+    ``submit`` while busy replaces any waiting request; stale results (an older id than the
+    newest request) are dropped.  ``finished`` fires in the GUI thread.
+    """
+    finished = Signal(object)   # the result of the newest request
+    failed = Signal(str)        # error text
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._signals = _Signals(self)
+        self._signals.finished.connect(self._on_job_finished)
+        self._signals.failed.connect(self._on_job_failed)
+        self._latest = 0
+        self._running = False
+        self._pending = None
+
+    @property
+    def busy(self) -> bool:
+        return self._running or self._pending is not None
+
+    def submit(self, fn) -> int:
+        self._latest += 1
+        if self._running:
+            self._pending = (self._latest, fn)
+        else:
+            self._start(self._latest, fn)
+        return self._latest
+
+    def cancel(self) -> None:
+        """Forget waiting and running requests (their results will be dropped)."""
+        self._latest += 1
+        self._pending = None
+
+    def _start(self, job: int, fn) -> None:
+        self._running = True
+        self._pool.start(_Job(job, fn, self._signals))
+
+    def _next(self) -> None:
+        self._running = False
+        if self._pending is not None:
+            job, fn = self._pending
+            self._pending = None
+            self._start(job, fn)
+
+    def _on_job_finished(self, job: int, result) -> None:
+        self._next()
+        if job == self._latest:
+            self.finished.emit(result)
+
+    def _on_job_failed(self, job: int, text: str) -> None:
+        self._next()
+        if job == self._latest:
+            self.failed.emit(text)
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Block until the worker is idle (for shutdown and tests)."""
+        return self._pool.waitForDone(msecs)
