@@ -42,7 +42,7 @@ CE_CLIP_LO = 1e-12
 
 
 # --- activations ------------------------------------------------------------------------------
-@njit
+@njit(inline="always")
 def _act(code, z, alpha):
     if code == A_RELU:
         return z if z > 0.0 else 0.0
@@ -60,7 +60,7 @@ def _act(code, z, alpha):
     return z
 
 
-@njit
+@njit(inline="always")
 def _dact(code, z, a, alpha):
     """Derivative of the activation at pre-activation ``z`` (``a`` = activation(z))."""
     if code == A_RELU:
@@ -77,114 +77,161 @@ def _dact(code, z, a, alpha):
 
 
 # --- network ----------------------------------------------------------------------------------
-@njit
-def _forward_row(theta, x, net, hyper, z, a):
-    """Forward one input row; ``z``/``a`` hold pre-activations/activations of every unit."""
-    for i in range(x.shape[0]):
-        a[i] = x[i]
+# Data arrive transposed: XT is (features, n) and YT (outputs, n), so a batch is contiguous per
+# feature.  The workspace ``ws`` is unit-major, (3U, rows) for U units (input included):
+# pre-activations z in rows [0, U), activations a in [U, 2U), dL/da in [2U, 3U).  Every inner
+# loop runs over the rows of a batch, contiguous in memory, so it vectorises.
+@njit(inline="always")
+def _forward(theta, XT, r0, r1, net, hyper, ws):
+    """Forward rows r0..r1 of the data through every layer."""
+    U = net[N_UNITS]
+    nb = r1 - r0
+    for i in range(XT.shape[0]):
+        for r in range(nb):
+            ws[U + i, r] = XT[i, r0 + r]
     alpha = hyper[H_LEAKY]
     for l in range(net[N_LAYERS]):
         b = N_HEAD + NL * l
         nin, nout, act = net[b + L_NIN], net[b + L_NOUT], net[b + L_ACT]
         woff, boff, uin = net[b + L_WOFF], net[b + L_BOFF], net[b + L_UIN]
+        hasb = net[b + L_BIAS] != 0
         uout = uin + nin
         for j in range(nout):
-            s = theta[boff + j] if net[b + L_BIAS] else 0.0
+            bj = theta[boff + j] if hasb else 0.0
+            for r in range(nb):
+                ws[uout + j, r] = bj
             for i in range(nin):
-                s += a[uin + i] * theta[woff + i * nout + j]
-            z[uout + j] = s
+                w = theta[woff + i * nout + j]
+                for r in range(nb):
+                    ws[uout + j, r] += w * ws[U + uin + i, r]
         if act == A_SOFTMAX:
-            zmax = z[uout]
-            for j in range(1, nout):
-                zmax = max(zmax, z[uout + j])
-            tot = 0.0
+            for r in range(nb):
+                zmax = ws[uout, r]
+                for j in range(1, nout):
+                    zmax = max(zmax, ws[uout + j, r])
+                tot = 0.0
+                for j in range(nout):
+                    e = math.exp(ws[uout + j, r] - zmax)
+                    ws[U + uout + j, r] = e
+                    tot += e
+                for j in range(nout):
+                    ws[U + uout + j, r] /= tot
+        elif act == A_RELU:
             for j in range(nout):
-                a[uout + j] = math.exp(z[uout + j] - zmax)
-                tot += a[uout + j]
+                for r in range(nb):
+                    z = ws[uout + j, r]
+                    ws[U + uout + j, r] = z if z > 0.0 else 0.0
+        elif act == A_IDENTITY:
             for j in range(nout):
-                a[uout + j] /= tot
+                for r in range(nb):
+                    ws[U + uout + j, r] = ws[uout + j, r]
         else:
             for j in range(nout):
-                a[uout + j] = _act(act, z[uout + j], alpha)
+                for r in range(nb):
+                    ws[U + uout + j, r] = _act(act, ws[uout + j, r], alpha)
 
 
-@njit
-def _backward_row(theta, net, hyper, z, a, d, grad):
-    """Backpropagate ``d`` (dL/da at the output units) and add dL/dθ into ``grad``."""
+@njit(inline="always")
+def _backward(theta, nb, net, hyper, ws, grad):
+    """Backpropagate dL/da of the output units (rows 2U + unit of ws); add dL/dθ into ``grad``."""
+    U = net[N_UNITS]
+    D = 2 * U
     alpha = hyper[H_LEAKY]
     for l in range(net[N_LAYERS] - 1, -1, -1):
         b = N_HEAD + NL * l
         nin, nout, act = net[b + L_NIN], net[b + L_NOUT], net[b + L_ACT]
         woff, boff, uin = net[b + L_WOFF], net[b + L_BOFF], net[b + L_UIN]
+        hasb = net[b + L_BIAS] != 0
         uout = uin + nin
         if act == A_SOFTMAX:
-            s = 0.0
-            for j in range(nout):
-                s += a[uout + j] * d[uout + j]
-            for j in range(nout):
-                d[uout + j] = a[uout + j] * (d[uout + j] - s)
-        else:
-            for j in range(nout):
-                d[uout + j] *= _dact(act, z[uout + j], a[uout + j], alpha)
-        for j in range(nout):
-            dz = d[uout + j]
-            if net[b + L_BIAS]:
-                grad[boff + j] += dz
-            for i in range(nin):
-                grad[woff + i * nout + j] += a[uin + i] * dz
-        if l > 0:
-            for i in range(nin):
+            for r in range(nb):
                 s = 0.0
                 for j in range(nout):
-                    s += theta[woff + i * nout + j] * d[uout + j]
-                d[uin + i] = s
+                    s += ws[U + uout + j, r] * ws[D + uout + j, r]
+                for j in range(nout):
+                    ws[D + uout + j, r] = ws[U + uout + j, r] * (ws[D + uout + j, r] - s)
+        elif act == A_RELU:
+            for j in range(nout):
+                for r in range(nb):
+                    if ws[uout + j, r] <= 0.0:
+                        ws[D + uout + j, r] = 0.0
+        elif act != A_IDENTITY:
+            for j in range(nout):
+                for r in range(nb):
+                    ws[D + uout + j, r] *= _dact(act, ws[uout + j, r], ws[U + uout + j, r], alpha)
+        for j in range(nout):
+            if hasb:
+                s = 0.0
+                for r in range(nb):
+                    s += ws[D + uout + j, r]
+                grad[boff + j] += s
+            for i in range(nin):
+                s = 0.0
+                for r in range(nb):
+                    s += ws[U + uin + i, r] * ws[D + uout + j, r]
+                grad[woff + i * nout + j] += s
+        if l > 0:
+            for i in range(nin):
+                for r in range(nb):
+                    ws[D + uin + i, r] = 0.0
+                for j in range(nout):
+                    w = theta[woff + i * nout + j]
+                    for r in range(nb):
+                        ws[D + uin + i, r] += w * ws[D + uout + j, r]
 
 
-@njit
-def _row_loss(net, hyper, a, y, out, d, want_grad):
-    """Unnormalised loss of one row whose outputs are a[out:out+C]; dL/da into d[out:] if asked."""
+@njit(inline="always")
+def _batch_loss(net, hyper, ws, YT, r0, nb, out, norm, want_grad):
+    """Normalised loss of the batch (outputs at activation units out…); dL/da into ws[2U + out + j]."""
     code = net[N_LOSS]
-    C = y.shape[0]
+    A = net[N_UNITS] + out
+    D = 2 * net[N_UNITS] + out
+    C = YT.shape[0]
     total = 0.0
-    if code == LOSS_SOFTMAX_CE:
-        label = 0
-        for j in range(1, C):
-            if y[j] > y[label]:
-                label = j
-        zmax = a[out]
-        for j in range(1, C):
-            zmax = max(zmax, a[out + j])
-        tot = 0.0
+    if code == LOSS_MSE:
         for j in range(C):
-            tot += math.exp(a[out + j] - zmax)
-        total = math.log(tot) + zmax - a[out + label]
-        if want_grad:
+            for r in range(nb):
+                e = ws[A + j, r] - YT[j, r0 + r]
+                total += e * e
+                ws[D + j, r] = 2.0 * norm * e
+        return total * norm
+    if code == LOSS_SOFTMAX_CE:
+        for r in range(nb):
+            label = 0
+            for j in range(1, C):
+                if YT[j, r0 + r] > YT[label, r0 + r]:
+                    label = j
+            zmax = ws[A, r]
+            for j in range(1, C):
+                zmax = max(zmax, ws[A + j, r])
+            tot = 0.0
             for j in range(C):
-                d[out + j] = math.exp(a[out + j] - zmax) / tot - (1.0 if j == label else 0.0)
-        return total
+                tot += math.exp(ws[A + j, r] - zmax)
+            total += math.log(tot) + zmax - ws[A + label, r]
+            if want_grad:
+                for j in range(C):
+                    ws[D + j, r] = norm * (math.exp(ws[A + j, r] - zmax) / tot - (1.0 if j == label else 0.0))
+        return total * norm
     cost, profit = hyper[H_COST], hyper[H_PROFIT]
     for j in range(C):
-        p, t = a[out + j], y[j]
-        if code == LOSS_MSE:
-            total += (t - p) * (t - p)
-            g = 2.0 * (p - t)
-        elif code == LOSS_CUSTOM:
-            if p > t:
-                total += cost * (p - t)
-                g = cost
-            else:
-                total += profit * (t - p)
-                g = -profit
-        else:  # LOSS_CE on probabilities clipped to [1e-12, 1]
-            c = min(max(p, CE_CLIP_LO), 1.0)
-            total -= t * math.log(c)
-            g = -t / p if (p >= CE_CLIP_LO and p <= 1.0) else 0.0
-        if want_grad:
-            d[out + j] = g
-    return total
+        for r in range(nb):
+            p, t = ws[A + j, r], YT[j, r0 + r]
+            if code == LOSS_CUSTOM:
+                if p > t:
+                    total += cost * (p - t)
+                    g = cost
+                else:
+                    total += profit * (t - p)
+                    g = -profit
+            else:  # LOSS_CE on probabilities clipped to [1e-12, 1]
+                c = min(max(p, CE_CLIP_LO), 1.0)
+                total -= t * math.log(c)
+                g = -t / p if (p >= CE_CLIP_LO and p <= 1.0) else 0.0
+            ws[D + j, r] = norm * g
+    return total * norm
 
 
-@njit
+@njit(inline="always")
 def _normaliser(net, rows, C):
     code = net[N_LOSS]
     if code == LOSS_SOFTMAX_CE:
@@ -194,7 +241,7 @@ def _normaliser(net, rows, C):
     return 1.0 / (rows * C)
 
 
-@njit
+@njit(inline="always")
 def _objective(code, th, grad, want_grad):
     if code == OBJ_WPLUS1:
         w = th[0]
@@ -220,29 +267,24 @@ def _objective(code, th, grad, want_grad):
     return f
 
 
-@njit
-def _loss_grad(theta, data, r0, r1, net, hyper, ws, grad, want_grad):
-    """Data loss over rows r0..r1 (the objective's value for objectives); adds dL/dθ to grad."""
+@njit(inline="always")
+def _loss_grad(theta, XT, YT, r0, r1, net, hyper, ws, grad, want_grad):
+    """Data loss over rows r0..r1 (the objective's value for objectives); adds dL/dθ to grad.
+    ``ws`` needs at least r1 − r0 columns."""
     if net[N_KIND] == KIND_OBJECTIVE:
         return _objective(net[N_OBJ], theta, grad, want_grad)
-    X, Y = data
-    U = net[N_UNITS]
-    z, a, d = ws[:U], ws[U:2 * U], ws[2 * U:3 * U]
     last = N_HEAD + NL * (net[N_LAYERS] - 1)
     out = net[last + L_UIN] + net[last + L_NIN]
-    norm = _normaliser(net, r1 - r0, Y.shape[1])
-    total = 0.0
-    for r in range(r0, r1):
-        _forward_row(theta, X[r], net, hyper, z, a)
-        total += _row_loss(net, hyper, a, Y[r], out, d, want_grad)
-        if want_grad:
-            for j in range(Y.shape[1]):
-                d[out + j] *= norm
-            _backward_row(theta, net, hyper, z, a, d, grad)
-    return total * norm
+    nb = r1 - r0
+    norm = _normaliser(net, nb, YT.shape[0])
+    _forward(theta, XT, r0, r1, net, hyper, ws)
+    total = _batch_loss(net, hyper, ws, YT, r0, nb, out, norm, want_grad)
+    if want_grad:
+        _backward(theta, nb, net, hyper, ws, grad)
+    return total
 
 
-@njit
+@njit(inline="always")
 def _penalty(theta, net, hyper, grad, want_grad):
     """λ·Σw²/2 (L2, TF's l2_regularizer) or λ·Σ|w| (L1) over the weights, never the biases."""
     reg, lam = net[N_REG], hyper[H_LAM]
@@ -274,7 +316,7 @@ def _penalty(theta, net, hyper, grad, want_grad):
 
 
 # --- optimisers (TensorFlow 1.x update rules) --------------------------------------------------
-@njit
+@njit(inline="always")
 def _opt_step(net, hyper, theta, slots, grad, lr, t):
     """One update of θ from ``grad`` at rate ``lr``; ``t`` is Adam's 1-based update count."""
     code = net[N_OPT]
@@ -316,7 +358,7 @@ def _opt_step(net, hyper, theta, slots, grad, lr, t):
             theta[p] -= lr * g / math.sqrt(acc)
 
 
-@njit
+@njit(inline="always")
 def _all_finite(v):
     for i in range(v.shape[0]):
         if not math.isfinite(v[i]):
@@ -324,7 +366,7 @@ def _all_finite(v):
     return True
 
 
-@njit
+@njit(inline="always")
 def batch_rows(net, n, k):
     """Rows fed to update k+1 (k updates already applied): [(k·B) mod n, +B), as numpy slices do."""
     if net[N_KIND] == KIND_OBJECTIVE:
@@ -342,18 +384,26 @@ def advance(state, data, spec, lrs, hist, step0, nsteps):
     history row step0+done (the last finite one) and the run stops there.
     """
     theta, ema, slots = state
+    X, Y = data
     net, hyper = spec
     h_theta, h_ema, h_slots, h_lr, h_bloss = hist
     P = theta.shape[0]
     grad = np.empty(P)
-    ws = np.empty(3 * max(net[N_UNITS], 1))
-    n = data[0].shape[0]
+    n = X.shape[1]
+    ws = np.empty((3 * max(net[N_UNITS], 1), max(min(net[N_BATCH], n), 1)))
     ema_mode, ema_decay = net[N_EMA], hyper[H_EMA_DECAY]
+    r0, r1 = batch_rows(net, n, step0)
+    B = net[N_BATCH]
     for s in range(nsteps):
         k = step0 + s
-        r0, r1 = batch_rows(net, n, k)
-        grad[:] = 0.0
-        loss = _loss_grad(theta, data, r0, r1, net, hyper, ws, grad, True)
+        if s > 0 and net[N_KIND] != KIND_OBJECTIVE:  # (k·B) mod n without a division
+            r0 += B
+            while r0 >= n:
+                r0 -= n
+            r1 = min(r0 + B, n)
+        for p in range(P):
+            grad[p] = 0.0
+        loss = _loss_grad(theta, X, Y, r0, r1, net, hyper, ws, grad, True)
         _penalty(theta, net, hyper, grad, True)
         if not math.isfinite(loss):
             return s, True
@@ -368,9 +418,12 @@ def advance(state, data, spec, lrs, hist, step0, nsteps):
                 d = min(d, (1.0 + (k + 1)) / (10.0 + (k + 1)))
             for p in range(P):
                 ema[p] -= (ema[p] - theta[p]) * (1.0 - d)
-            h_ema[k + 1] = ema
-        h_theta[k + 1] = theta
-        h_slots[k + 1] = slots
+                h_ema[k + 1, p] = ema[p]
+        for p in range(P):
+            h_theta[k + 1, p] = theta[p]
+        for q in range(slots.shape[0]):
+            for p in range(P):
+                h_slots[k + 1, q, p] = slots[q, p]
         h_lr[k + 1] = lrs[s]
         h_bloss[k + 1] = loss
     return nsteps, False
@@ -380,11 +433,11 @@ def advance(state, data, spec, lrs, hist, step0, nsteps):
 def losses_at(thetas, data, rows, spec, with_penalty, out):
     """out[i] = loss at θ = thetas[i] over rows[0]..rows[1] (+ the penalty when asked)."""
     net, hyper = spec
-    ws_size = 3 * max(net[N_UNITS], 1)
+    ws_shape = (3 * max(net[N_UNITS], 1), max(rows[1] - rows[0], 1))
     for i in prange(thetas.shape[0]):
-        ws = np.empty(ws_size)
+        ws = np.empty(ws_shape)
         dummy = np.empty(0)
-        v = _loss_grad(thetas[i], data, rows[0], rows[1], net, hyper, ws, dummy, False)
+        v = _loss_grad(thetas[i], data[0], data[1], rows[0], rows[1], net, hyper, ws, dummy, False)
         if with_penalty:
             v += _penalty(thetas[i], net, hyper, dummy, False)
         out[i] = v
@@ -394,26 +447,30 @@ def losses_at(thetas, data, rows, spec, with_penalty, out):
 def grads_at(thetas, data, rows, spec, with_penalty, out):
     """out[i] = dL/dθ at θ = thetas[i] over rows[0]..rows[1] (+ the penalty's gradient when asked)."""
     net, hyper = spec
-    ws_size = 3 * max(net[N_UNITS], 1)
+    ws_shape = (3 * max(net[N_UNITS], 1), max(rows[1] - rows[0], 1))
     for i in prange(thetas.shape[0]):
-        ws = np.empty(ws_size)
+        ws = np.empty(ws_shape)
         g = out[i]
         g[:] = 0.0
-        _loss_grad(thetas[i], data, rows[0], rows[1], net, hyper, ws, g, True)
+        _loss_grad(thetas[i], data[0], data[1], rows[0], rows[1], net, hyper, ws, g, True)
         if with_penalty:
             _penalty(thetas[i], net, hyper, g, True)
 
 
 @njit(parallel=True)
-def outputs_at(theta, X, spec, out):
-    """Network outputs (after the output activation) for every row of X."""
+def outputs_at(theta, XT, spec, out):
+    """Network outputs (after the output activation) for every column of XT, in blocks of 64."""
     net, hyper = spec
     U = net[N_UNITS]
     last = N_HEAD + NL * (net[N_LAYERS] - 1)
-    o = net[last + L_UIN] + net[last + L_NIN]
-    for r in prange(X.shape[0]):
-        z = np.empty(U)
-        a = np.empty(U)
-        _forward_row(theta, X[r], net, hyper, z, a)
-        for j in range(out.shape[1]):
-            out[r, j] = a[o + j]
+    o = U + net[last + L_UIN] + net[last + L_NIN]
+    n = XT.shape[1]
+    nblocks = (n + 63) // 64
+    for blk in prange(nblocks):
+        r0 = blk * 64
+        r1 = min(r0 + 64, n)
+        ws = np.empty((3 * U, 64))
+        _forward(theta, XT, r0, r1, net, hyper, ws)
+        for r in range(r1 - r0):
+            for j in range(out.shape[1]):
+                out[r0 + r, j] = ws[o + j, r]

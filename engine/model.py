@@ -103,7 +103,8 @@ class Problem:
             self.layout = network_layout(sizes, acts, cfg.model.bias)
         validate(cfg, None if self.objective else self.X.shape[0])
         self.config = cfg
-        self.data = (self.X, self.Y)
+        # the kernels take the data transposed: one contiguous row per feature / output
+        self.data = (np.ascontiguousarray(self.X.T), np.ascontiguousarray(self.Y.T))
         self.n = self.X.shape[0]
 
     @property

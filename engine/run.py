@@ -63,9 +63,10 @@ class Run:
     def _alloc(self, cap: int) -> None:
         P, S = self.problem.layout.size, len(SLOT_NAMES[self.config.optimizer.name])
         E = P if self.config.ema.enabled else 0
-        new = dict(theta=np.zeros((cap, P)), ema=np.zeros((cap, E)), slots=np.zeros((cap, S, P)),
-                   lr=np.zeros(cap), bloss=np.zeros(cap), loss=np.zeros(cap), known=np.zeros(cap, bool),
-                   eloss=np.zeros(cap), eknown=np.zeros(cap, bool))
+        # rows ≥ len are never read before being written, so they start uninitialised
+        new = dict(theta=np.empty((cap, P)), ema=np.empty((cap, E)), slots=np.zeros((cap, S, P)),
+                   lr=np.empty(cap), bloss=np.empty(cap), loss=np.empty(cap), known=np.zeros(cap, bool),
+                   eloss=np.empty(cap), eknown=np.zeros(cap, bool))
         if self._cap:
             n = self._len
             for key, arr in new.items():

@@ -25,5 +25,5 @@ def warm_up() -> float:
     grid_gradients(run.problem, run._spec, plane, a, a)
     from . import kernels as K
     out = np.empty((2, 1))
-    K.outputs_at(run.theta, run.problem.X[:2], run._spec, out)
+    K.outputs_at(run.theta, np.ascontiguousarray(run.problem.X[:2].T), run._spec, out)
     return time.perf_counter() - t

@@ -1,0 +1,100 @@
+"""``python main.py bench``: engine throughput beside a plain numpy loop of the same work.
+
+Each figure is the best of several repetitions of ``Run.advance(steps)`` on a fresh run (history
+recorded exactly as the window records it), and the numpy loop (``engine.reference.train``) is
+measured in the same process, so the ratio compares like with like on the same machine state.
+Start-up is measured in subprocesses with an empty and then a warm numba cache.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import presets, reference
+from .run import Run
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = (("opt4_1", "gd", 20000, 4000), ("opt4_1", "momentum", 20000, 4000),
+         ("opt4_1", "adam", 20000, 4000), ("opt4_7", "mse", 40000, 2000))
+
+
+def engine_rate(cfg, label, steps, reps):
+    Run(label, cfg).advance(2)  # compile / load from cache outside the timing
+    best = float("inf")
+    for _ in range(reps):
+        run = Run(label, cfg)
+        t = time.perf_counter()
+        run.advance(steps)
+        best = min(best, time.perf_counter() - t)
+    return steps / best
+
+
+def numpy_rate(cfg, label, steps, reps):
+    run = Run(label, cfg)
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        reference.train(cfg, run.problem, run.theta0, steps)
+        best = min(best, time.perf_counter() - t)
+    return steps / best
+
+
+def startup_seconds() -> dict:
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        for key in ("cold_cache_s", "warm_cache_s"):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, str(ROOT / "main.py"), "run", "--preset", "opt4_1", "--json"],
+                           env=env, check=True, capture_output=True)
+            out[key] = time.perf_counter() - t
+    return out
+
+
+def gui_figures() -> dict | None:
+    """Frames per second while the window plays opt4_1 at full speed, offscreen (subprocess)."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    code = "import json; from gui.bench_gui import measure; print(json.dumps(measure()))"
+    try:
+        res = subprocess.run([sys.executable, "-c", code], env=env, cwd=str(ROOT), capture_output=True,
+                             text=True, timeout=300)
+        return json.loads(res.stdout.strip().splitlines()[-1]) if res.returncode == 0 else {"error": res.stderr.strip().splitlines()[-1:]}
+    except (subprocess.TimeoutExpired, ValueError, IndexError) as exc:
+        return {"error": str(exc)}
+
+
+def main(args) -> int:
+    reps = 3 if args.quick else 7
+    rows = []
+    for name, label, steps, np_steps in CASES:
+        cfg = presets.get(name).run_config(label)
+        e = engine_rate(cfg, label, steps, reps)
+        n = numpy_rate(cfg, label, np_steps, 1 if args.quick else 2)
+        rows.append({"preset": name, "run": label, "steps": steps, "engine_steps_per_s": e,
+                     "numpy_steps_per_s": n, "ratio": e / n})
+    doc = {"cases": rows, "startup": startup_seconds()}
+    if not args.no_gui:
+        doc["gui"] = gui_figures()
+    if args.json:
+        print(json.dumps(doc))
+        return 0
+    print(f"{'case':<18}{'steps':>7}{'engine steps/s':>17}{'numpy steps/s':>16}{'ratio':>9}")
+    for r in rows:
+        print(f"{r['preset'] + ' ' + r['run']:<18}{r['steps']:>7}{r['engine_steps_per_s']:>17,.0f}"
+              f"{r['numpy_steps_per_s']:>16,.0f}{r['ratio']:>8.0f}×")
+    s = doc["startup"]
+    print(f"time to first result (run --preset opt4_1 --json): cold cache {s['cold_cache_s']:.2f} s, "
+          f"warm cache {s['warm_cache_s']:.2f} s")
+    g = doc.get("gui")
+    if g:
+        if "error" in g:
+            print(f"window frame rate: not measured ({g['error']})")
+        else:
+            print(f"window playing opt4_1 at full speed (offscreen): {g['fps']:.0f} fps, "
+                  f"p95 frame {g['p95_ms']:.1f} ms, {g['frames']} frames")
+    return 0

@@ -1,0 +1,263 @@
+"""Headless commands: ``presets``, ``run`` and ``bench`` (no Qt is imported here).
+
+Bad input prints one line on stderr saying what was wrong and what is allowed, and exits 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+from . import presets as P
+from .config import ConfigError
+from .registry import OPTIMIZERS
+
+
+class UsageError(Exception):
+    """A one-line complaint about the command line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not argparse's usage block
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (expected a rate > 0, e.g. 0.001)") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not allowed (a learning rate must be > 0, e.g. 0.001)")
+    return v
+
+
+def _count(lo: int):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"{v} is not allowed (must be ≥ {lo})")
+        return v
+    return parse
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        vals = tuple(float(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers (e.g. -0.8,1.5)") from None
+    if not vals or not all(math.isfinite(v) for v in vals):
+        raise argparse.ArgumentTypeError(f"{text!r} needs finite numbers separated by commas")
+    return vals
+
+
+def build_parser() -> argparse.ArgumentParser:
+    root = _Parser(prog="descent", description="Descent — headless commands")
+    sub = root.add_subparsers(dest="command", parser_class=_Parser)
+    sub.add_parser("presets", help="list the presets, one per line: name<TAB>description")
+    run = sub.add_parser("run", help="train a preset headless")
+    src = run.add_mutually_exclusive_group()
+    src.add_argument("--preset", help="preset name (see `presets`)")
+    src.add_argument("--session", help="a saved session file")
+    run.add_argument("--run", dest="label", help="only the run with this label")
+    run.add_argument("--steps", type=_count(0), help="number of updates (default: the preset's)")
+    run.add_argument("--optimizer", choices=list(OPTIMIZERS), help="optimiser for every run")
+    run.add_argument("--lr", type=_positive_float, help="learning rate (base rate of the schedule)")
+    run.add_argument("--init", type=_floats, help="start θ, comma-separated (one value per parameter)")
+    run.add_argument("--seed", type=_count(0), help="initialisation seed (draws θ instead of a fixed start)")
+    run.add_argument("--batch", type=_count(1), help="BATCH_SIZE")
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument("--csv", metavar="FILE", help="write the whole history as CSV (long format)")
+    bench = sub.add_parser("bench", help="engine throughput against a plain numpy loop")
+    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--quick", action="store_true", help="fewer repetitions")
+    bench.add_argument("--no-gui", action="store_true", help="skip the window frame-rate figure")
+    return root
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "presets":
+            for p in P.all_presets().values():
+                print(f"{p.name}\t{p.description}")
+            return 0
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "bench":
+            from .bench import main as bench_main
+            return bench_main(args)
+        parser.print_help()
+        return 0
+    except (UsageError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+# --- run --------------------------------------------------------------------------------------
+def _finite(x):
+    """JSON-safe: NaN and ±Infinity become null, numpy scalars become Python numbers."""
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _finite(x.tolist())
+    if isinstance(x, (np.floating, float)):
+        return float(x) if math.isfinite(x) else None
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def _overrides(args) -> dict:
+    o = {}
+    if args.optimizer:
+        o["optimizer.name"] = args.optimizer
+    if args.lr is not None:
+        o["optimizer.lr"] = args.lr
+    if args.batch is not None:
+        o["batch"] = args.batch
+    if args.seed is not None:
+        o["init.seed"] = args.seed
+        o["init.start"] = []
+    if args.init is not None:
+        o["init.start"] = list(args.init)
+    return o
+
+
+def _check_writable(path: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.isdir(path):
+        raise UsageError(f"--csv {path}: is a folder; give a file name such as history.csv")
+    if not os.path.isdir(folder):
+        raise UsageError(f"--csv {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"--csv {path}: folder {folder} is not writable")
+
+
+def cmd_run(args) -> int:
+    from .run import Comparison
+    if args.session:
+        from .session_file import load_session
+        preset, base, runs, steps = load_session(args.session)
+    else:
+        if not args.preset:
+            raise UsageError("run: give --preset NAME (see `python main.py presets`) or --session FILE")
+        preset = P.get(args.preset)
+        base, runs, steps = preset.config, list(preset.runs), None
+    if args.csv:
+        _check_writable(args.csv)
+    if preset.kind == "ema_demo":
+        return _run_ema_demo(preset, args)
+    if args.label:
+        runs = [(lab, o) for lab, o in runs if lab == args.label]
+        if not runs:
+            raise UsageError(f"preset {preset.name} has no run {args.label!r} "
+                             f"(allowed: {', '.join(preset.run_labels())})")
+    extra = _overrides(args)
+    base = base.with_overrides(extra)
+    runs = [(lab, {**o, **{k: v for k, v in extra.items() if k in o or k.startswith("optimizer.")}})
+            for lab, o in runs]
+    nsteps = args.steps if args.steps is not None else (steps if steps is not None else base.steps)
+    comp = Comparison(preset.name, base, runs)
+    out_runs = []
+    total = 0.0
+    for r in comp.runs:
+        r.advance(nsteps)
+        total += r.engine_seconds
+        k = r.step
+        loss = float(r.losses([k])[0])
+        pen = float(r.penalties([k])[0])
+        out_runs.append({
+            "label": r.label, "optimizer": r.config.optimizer.name,
+            "params": r.theta.tolist(), "loss": loss, "penalty": pen, "total_loss": loss + pen,
+            "lr": float(r.lr_history[k]) if k >= 1 else None,
+            "ema_params": r.ema.tolist() if r.config.ema.enabled else None,
+            "diverged_at": r.diverged_at, "step": k,
+            "layers": r.problem.layout.layers, "parameters": r.problem.layout.size,
+            "names": r.problem.layout.names,
+        })
+    if args.csv:
+        write_history_csv(args.csv, comp.runs)
+    if args.json:
+        doc = {"preset": preset.name, "steps": nsteps, "runs": out_runs, "engine_seconds": total}
+        print(json.dumps(_finite(doc), allow_nan=False))
+    else:
+        print(f"preset {preset.name}: {nsteps} steps, engine {total:.3f} s")
+        for o in out_runs:
+            theta = ", ".join(f"{v:.7g}" for v in o["params"][:6]) + (", …" if len(o["params"]) > 6 else "")
+            status = f"diverged at step {o['diverged_at']}" if o["diverged_at"] else f"step {o['step']}"
+            print(f"  {o['label']:<12} {o['optimizer']:<9} {status:<22} loss {o['loss']:.7g}   θ = [{theta}]")
+        if args.csv:
+            print(f"history written to {args.csv}")
+    return 0
+
+
+def _run_ema_demo(preset, args) -> int:
+    from .ema import run_script
+    seq, demo = run_script([list(op) for op in preset.script], preset.config.ema.decay,
+                           preset.config.ema.num_updates)
+    trace = [{"op": op, "w1": w, "shadow": s, "global_step": g, "decay": d} for op, w, s, g, d in demo.trace]
+    if args.json:
+        print(json.dumps(_finite({"preset": preset.name, "sequence": seq, "trace": trace}), allow_nan=False))
+    else:
+        for t in trace:
+            d = f"   d = {t['decay']:.7g}" if t["decay"] is not None else ""
+            print(f"{t['op']:<26} w1 = {t['w1']:<8g} shadow = {t['shadow']:.7g}{d}")
+    return 0
+
+
+def history_table(runs) -> tuple[list[str], list[np.ndarray]]:
+    """Columns run,step,lr,batch_loss,loss,theta_0…[,ema_0…] and one float block per run."""
+    P_ = max(r.problem.layout.size for r in runs)
+    ema = any(r.config.ema.enabled for r in runs)
+    header = ["run", "step", "lr", "batch_loss", "loss"] + [f"theta_{i}" for i in range(P_)]
+    if ema:
+        header += [f"ema_{i}" for i in range(P_)]
+    blocks = []
+    for r in runs:
+        n = r.step + 1
+        cols = [np.arange(n, dtype=np.float64), r.lr_history, r.batch_loss_history, r.losses()]
+        th = np.full((n, P_), np.nan)
+        th[:, :r.problem.layout.size] = r.theta_history
+        block = [np.column_stack(cols), th]
+        if ema:
+            e = np.full((n, P_), np.nan)
+            if r.config.ema.enabled:
+                e[:, :r.problem.layout.size] = r.ema_history
+            block.append(e)
+        blocks.append(np.hstack(block))
+    return header, blocks
+
+
+def write_history_csv(path: str, runs) -> None:
+    """Write every recorded step of every run; atomically (temporary name, then rename)."""
+    header, blocks = history_table(runs)
+    tmp = f"{path}.part-{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(",".join(header) + "\n")
+            for r, block in zip(runs, blocks):
+                for start in range(0, block.shape[0], 20000):
+                    chunk = block[start:start + 20000]
+                    lines = []
+                    for row in chunk:
+                        vals = ["" if not math.isfinite(v) else ("%d" % v if j == 0 else repr(float(v)))
+                                for j, v in enumerate(row)]
+                        lines.append(r.label + "," + ",".join(vals))
+                    fh.write("\n".join(lines) + "\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
