@@ -1,0 +1,75 @@
+"""The guide panel: what the chapter says about the current preset, in the interface language.
+
+Texts live in ``resources/guides.json``: preset name → language → question, formula, watch, claim.
+"""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+
+from gui.i18n import LANGUAGE, tr
+
+GUIDES_PATH = Path(__file__).resolve().parent.parent / "resources" / "guides.json"
+SECTIONS = (("question", "The question"), ("formula", "The formula"),
+            ("watch", "What to watch"), ("claim", "What the chapter claims"))
+
+
+def load_guides(path: Path = GUIDES_PATH) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def guide_html(guide: dict, title: str) -> str:
+    """Rich text for one preset's guide (plain text fields; formulas in a monospace block)."""
+    parts = [f"<h3 style='margin-bottom:4px'>{html.escape(title)}</h3>"]
+    for key, heading in SECTIONS:
+        text = guide.get(key, "")
+        if not text:
+            continue
+        parts.append(f"<p style='margin:8px 0 2px 0'><b>{html.escape(tr(heading))}</b></p>")
+        if key == "formula":
+            lines = "<br>".join(html.escape(line) for line in text.split("\n"))
+            parts.append("<p style='font-family: DejaVu Sans Mono, monospace; font-size:12pt;"
+                         f" background:#F2F2F2; padding:4px'>{lines}</p>")
+        else:
+            parts.append(f"<p style='margin-top:0'>{html.escape(text).replace(chr(10), '<br>')}</p>")
+    return "".join(parts)
+
+
+class GuidePanel(QWidget):
+    def __init__(self, session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.guides = load_guides()
+        self.browser = QTextBrowser()
+        self.browser.setOpenExternalLinks(False)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.browser)
+        session.config_changed.connect(self._on_session_config_changed)
+        LANGUAGE.changed.connect(self._on_language_changed)
+        self.refresh()
+
+    def current_guide(self) -> dict:
+        by_lang = self.guides.get(self.session.preset.name, {})
+        return by_lang.get(LANGUAGE.code) or by_lang.get("en") or {}
+
+    def refresh(self) -> None:
+        preset = self.session.preset
+        guide = self.current_guide()
+        title = f"{preset.name} — {tr(preset.description)}"
+        if not guide:
+            guide = {"question": tr("No guide text for this preset yet.")}
+        self.browser.setHtml(guide_html(guide, title))
+
+    def _on_session_config_changed(self, label: str) -> None:
+        if not label:      # "" = a preset switch or a shared edit
+            self.refresh()
+
+    def _on_language_changed(self, _code: str) -> None:
+        self.refresh()

@@ -1,0 +1,289 @@
+"""The parameter panel: a pyqtgraph ParameterTree built from the Config dataclass fields.
+
+Shared settings (the same in every run) sit in groups per section; the optimiser, and every
+setting that differs between the runs of the preset, sit in one group per run.  An edit calls
+``session.set_value(path, value, label)``; a refused value is put back and the reason is shown
+under the tree.  The tree follows the session (``config_changed``, ``rebuilt``).
+"""
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass
+
+from pyqtgraph.parametertree import Parameter, ParameterTree
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from engine.config import Config, describe_range
+from gui.i18n import LANGUAGE, tr
+
+# (config section, group title); "optimizer" is always per run
+SECTIONS = [("data", "Data"), ("model", "Model"), ("loss", "Loss"), ("schedule", "Schedule"),
+            ("ema", "EMA"), ("reg", "Regularisation"), ("init", "Initialisation")]
+TOP_LEVEL = [("batch", "batch"), ("steps", "steps")]
+TITLES = {
+    "name": "name", "path": "CSV file", "hidden": "hidden layers", "activation": "activation",
+    "output": "output", "bias": "bias", "cost": "COST", "profit": "PROFIT", "reduction": "reduction",
+    "kind": "kind", "lam": "λ", "lr": "learning rate", "momentum": "momentum", "nesterov": "Nesterov",
+    "beta1": "β1", "beta2": "β2", "epsilon": "ε", "rho": "ρ", "rms_epsilon": "RMSProp ε",
+    "initial_accumulator": "initial accumulator", "decay": "decay", "decay_steps": "decay steps",
+    "staircase": "staircase", "end_lr": "final rate", "power": "power", "cycle": "cycle",
+    "alpha": "α", "boundaries": "boundaries", "values": "values",
+    "advance_global_step": "advance global_step", "enabled": "enabled", "num_updates": "num_updates",
+    "stddev": "stddev", "seed": "seed", "start": "start θ", "batch": "batch", "steps": "steps",
+}
+# which fields matter for which choice (others are hidden)
+OPTIMIZER_FIELDS = {
+    "gd": ("name", "lr"), "momentum": ("name", "lr", "momentum", "nesterov"),
+    "adam": ("name", "lr", "beta1", "beta2", "epsilon"),
+    "rmsprop": ("name", "lr", "rho", "momentum", "rms_epsilon"),
+    "adagrad": ("name", "lr", "initial_accumulator"),
+}
+SCHEDULE_FIELDS = {
+    "constant": ("name",),
+    "exponential": ("name", "decay", "decay_steps", "staircase", "advance_global_step"),
+    "inverse_time": ("name", "decay", "decay_steps", "staircase", "advance_global_step"),
+    "polynomial": ("name", "decay_steps", "end_lr", "power", "cycle", "advance_global_step"),
+    "cosine": ("name", "decay_steps", "alpha", "advance_global_step"),
+    "piecewise": ("name", "boundaries", "values", "advance_global_step"),
+}
+
+
+def leaf_paths(obj, prefix: str = "") -> list[tuple[str, object]]:
+    """(dotted path, dataclass field) of every leaf setting under ``obj``."""
+    out = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if is_dataclass(value):
+            out += leaf_paths(value, prefix + f.name + ".")
+        else:
+            out.append((prefix + f.name, f))
+    return out
+
+
+LEAVES = dict(leaf_paths(Config()))
+
+
+def shown(path: str, cfg: Config) -> bool:
+    section, _, name = path.rpartition(".")
+    if section == "optimizer":
+        return name in OPTIMIZER_FIELDS.get(cfg.optimizer.name, (name,))
+    if section == "schedule":
+        return name in SCHEDULE_FIELDS.get(cfg.schedule.name, (name,))
+    if path == "data.path":
+        return cfg.data.name == "csv"
+    if path in ("loss.cost", "loss.profit", "loss.reduction"):
+        return cfg.loss.name == "custom"
+    if path == "init.stddev":
+        return cfg.init.kind == "normal"
+    return True
+
+
+def to_widget(value):
+    if isinstance(value, tuple):
+        return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+    return value
+
+
+def spec(path: str, value, readonly: bool = False) -> dict:
+    """The Parameter.create options of one leaf."""
+    f = LEAVES[path]
+    meta = f.metadata
+    name = path.rpartition(".")[2]
+    d = dict(name=path, title=tr(TITLES.get(name, name)), value=to_widget(value), readonly=readonly)
+    tip = tr(meta.get("doc", "")) if meta.get("doc") else ""
+    kind = f.type if isinstance(f.type, str) else f.type.__name__
+    if "options" in meta:
+        d.update(type="list", limits=list(meta["options"]))
+    elif kind == "bool":
+        d.update(type="bool")
+    elif kind == "int":
+        d.update(type="int", limits=(meta.get("lo"), meta.get("hi")))
+    elif kind == "float":
+        d.update(type="float", dec=True, step=1, minStep=1e-12, decimals=6,
+                 limits=(meta.get("lo"), meta.get("hi")))
+    else:
+        d.update(type="str")
+    if meta.get("lo") is not None:
+        tip += ("  " if tip else "") + tr("allowed: {r}", r=describe_range(meta))
+    d["tip"] = tip
+    return d
+
+
+class ParameterPanel(QWidget):
+    def __init__(self, session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.tree = ParameterTree(showHeader=False)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #C00000;")
+        self.error_label.hide()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.tree, 1)
+        lay.addWidget(self.error_label)
+        self.root: Parameter | None = None
+        self._bindings: dict[Parameter, tuple[str, str | None]] = {}
+        self._structure = None
+        self._syncing = False
+        self._editing = False
+        self._errors: list[str] = []
+        session.config_changed.connect(self._on_session_config_changed)
+        session.rebuilt.connect(self._on_session_rebuilt)
+        session.message.connect(self._on_session_message)
+        LANGUAGE.changed.connect(self._on_language_changed)
+        self.refresh(force=True)
+
+    # --- what the tree shows --------------------------------------------------------------------
+    def _configs(self) -> list[tuple[str, Config]]:
+        return [(r.label, r.config) for r in self.session.runs]
+
+    def _split_paths(self) -> list[str]:
+        """Settings (outside the optimiser) that differ between runs: shown per run."""
+        cfgs = [c for _, c in self._configs()]
+        return [p for p in LEAVES if not p.startswith("optimizer.") and p != "init.start"
+                and len({repr(c.get(p)) for c in cfgs}) > 1]
+
+    def _structure_key(self):
+        cfgs = self._configs()
+        visible = tuple(tuple(p for p in LEAVES if shown(p, c)) for _, c in cfgs)
+        base = self.session.base
+        return (self.session.preset.name, tuple(l for l, _ in cfgs), tuple(self._split_paths()), visible,
+                tuple(p for p in LEAVES if shown(p, base)), LANGUAGE.code)
+
+    def refresh(self, force: bool = False) -> None:
+        """Show the engine's values; rebuild the tree when its shape changed."""
+        key = self._structure_key()
+        if force or key != self._structure:
+            self._structure = key
+            self._build()
+        else:
+            self._sync_values()
+
+    def _build(self) -> None:
+        s = self.session
+        demo = s.is_demo or not s.runs
+        base = s.base
+        split = set(self._split_paths())
+        self._bindings = {}
+        self._pending: dict[str, list] = {}
+        groups = []
+        for section, title in SECTIONS:
+            children = []
+            for path in LEAVES:
+                if path.startswith(section + ".") and path not in split and shown(path, base):
+                    children.append(self._leaf(path, base.get(path), None, demo))
+            if section == "model":
+                children.append(dict(name="model.size", title=tr("layers / parameters"), type="str",
+                                     value=self._size_text(), readonly=True))
+            groups.append(dict(name=section, title=tr(title), type="group", children=children))
+        for path, title in TOP_LEVEL:
+            if path not in split:
+                groups.append(self._leaf(path, base.get(path), None, demo))
+        for label, cfg in self._configs():
+            children = [self._leaf(p, cfg.get(p), label, demo)
+                        for p in LEAVES if p.startswith("optimizer.") and shown(p, cfg)]
+            children += [self._leaf(p, cfg.get(p), label, demo, full_title=True)
+                         for p in LEAVES if p in split and shown(p, cfg)]
+            groups.append(dict(name=f"run:{label}", title=tr("run “{label}”", label=label),
+                               type="group", children=children))
+        if demo:
+            groups.insert(0, dict(name="demo", title=tr("a scripted demo: its settings are fixed"),
+                                  type="str", value="", readonly=True))
+        self.root = Parameter.create(name="config", type="group", children=groups)
+        for param in self._walk(self.root):
+            if self._pending.get(param.name()):
+                self._bindings[param] = self._pending[param.name()].pop(0)
+        self.root.sigTreeStateChanged.connect(self._on_root_tree_changed)
+        self.tree.setParameters(self.root, showTop=False)
+
+    def _leaf(self, path, value, label, readonly, full_title=False) -> dict:
+        d = spec(path, value, readonly)
+        if full_title:
+            d["title"] = tr(dict(SECTIONS).get(path.split(".")[0], path.split(".")[0])) + " · " + d["title"]
+        self._pending.setdefault(path, []).append((path, label))
+        return d
+
+    @staticmethod
+    def _walk(param: Parameter):
+        for child in param.children():
+            yield child
+            yield from ParameterPanel._walk(child)
+
+    def _size_text(self) -> str:
+        if not self.session.runs:
+            return ""
+        lay = self.session.runs[0].problem.layout
+        return tr("{layers} layers, {params} parameters", layers=lay.layers, params=lay.size)
+
+    def _engine_value(self, path: str, label: str | None):
+        cfg = self.session.run_config(label) if label else self.session.base
+        return to_widget(cfg.get(path))
+
+    def _sync_values(self) -> None:
+        self._syncing = True
+        try:
+            for param, (path, label) in self._bindings.items():
+                value = self._engine_value(path, label)
+                if param.value() != value:
+                    param.setValue(value)
+            size = self.root.child("model", "model.size") if self.root is not None else None
+            if size is not None:
+                size.setValue(self._size_text())
+        finally:
+            self._syncing = False
+
+    def param_for(self, path: str, label: str | None = None) -> Parameter | None:
+        """The tree item bound to a setting (tests and the window use it)."""
+        for param, key in self._bindings.items():
+            if key == (path, label):
+                return param
+        return None
+
+    # --- edits → session ------------------------------------------------------------------------
+    def _on_root_tree_changed(self, _root, changes) -> None:
+        if self._syncing:
+            return
+        for param, change, value in changes:
+            if change != "value" or param not in self._bindings:
+                continue
+            path, label = self._bindings[param]
+            if value == self._engine_value(path, label):
+                continue
+            self._errors = []
+            self._editing = True
+            try:
+                ok = self.session.set_value(path, value, label)
+            finally:
+                self._editing = False
+            if ok:
+                self.error_label.hide()
+            else:
+                self._syncing = True
+                try:
+                    param.setValue(self._engine_value(path, label))
+                finally:
+                    self._syncing = False
+                self.show_error(self._errors[-1] if self._errors else tr("value refused"))
+        # the tree's shape may have changed (new optimiser, split settings): rebuild after the edit
+        QTimer.singleShot(0, self.refresh)
+
+    def show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.show()
+
+    def _on_session_message(self, level: str, text: str) -> None:
+        if level == "error":
+            self._errors.append(text)
+
+    # --- session → tree -------------------------------------------------------------------------
+    def _on_session_config_changed(self, _label: str) -> None:
+        if not self._editing:
+            self.refresh()
+
+    def _on_session_rebuilt(self) -> None:
+        if not self._editing:
+            self.refresh()
+
+    def _on_language_changed(self, _code: str) -> None:
+        self.refresh(force=True)

@@ -1,0 +1,118 @@
+"""The status bar: step, loss and rate per run, the engine's steps per second, messages, and the
+first-launch progress while the kernels compile."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
+
+from gui.i18n import LANGUAGE, tr
+from gui.style import run_colour
+
+MESSAGE_MS = 6000
+PLAYING_INTERVAL_S = 0.1
+LEVEL_COLOURS = {"error": "#C00000", "warning": "#B35900", "info": "#202020"}
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.runs_label = QLabel()
+        self.runs_label.setTextFormat(Qt.TextFormat.RichText)
+        self.rate_label = QLabel()
+        self.sticky_label = QLabel()          # divergence: stays until the runs restart
+        self.sticky_label.setStyleSheet(f"color: {LEVEL_COLOURS['warning']};")
+        self.sticky_label.hide()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)          # indeterminate
+        self.progress.setMaximumWidth(160)
+        self.progress_label = QLabel()
+        self.message_label = QLabel()
+        self.message_timer = QTimer(self)
+        self.message_timer.setSingleShot(True)
+        self.message_timer.setInterval(MESSAGE_MS)
+        self.message_timer.timeout.connect(self._on_message_timer_timeout)
+        self.addWidget(self.runs_label, 1)
+        self.addPermanentWidget(self.message_label)
+        self.addPermanentWidget(self.sticky_label)
+        self.addPermanentWidget(self.progress_label)
+        self.addPermanentWidget(self.progress)
+        self.addPermanentWidget(self.rate_label)
+        self._last = 0.0
+        session.frame.connect(self._on_session_frame)
+        session.message.connect(self._on_session_message)
+        session.ready.connect(self._on_session_ready)
+        session.rebuilt.connect(self._on_session_rebuilt)
+        session.playing_changed.connect(self._on_session_playing_changed)
+        LANGUAGE.changed.connect(self._on_language_changed)
+        self._show_progress(not session.is_ready)
+        self.refresh()
+
+    def _show_progress(self, on: bool) -> None:
+        self.progress.setVisible(on)
+        self.progress_label.setVisible(on)
+        self.progress_label.setText(tr("Compiling the engine (first launch only)…"))
+
+    def refresh(self) -> None:
+        s = self.session
+        self._last = time.perf_counter()
+        parts = []
+        for i, r in enumerate(s.runs):
+            k = min(s.cursor, r.step)
+            text = tr("{label}: step {k}", label=r.label, k=f"{k:,}")
+            if s.is_ready:
+                loss = float(r.losses([k])[0])
+                text += " · " + tr("loss {loss}", loss=f"{loss:.5g}")
+            if k >= 1:
+                text += " · " + tr("lr {lr}", lr=f"{float(r.lr_history[k]):.4g}")
+            parts.append(f"<span style='color:{run_colour(i)}'>■</span> {text}")
+        if not parts:
+            parts.append(tr("step {k}", k=s.cursor))
+        self.runs_label.setText("&nbsp;&nbsp;&nbsp;".join(parts))
+        self.rate_label.setText(tr("{rate} steps/s", rate=f"{s.steps_per_second:,.0f}"))
+        if not any(r.diverged_at is not None for r in s.runs):
+            self.sticky_label.hide()
+
+    def show_text(self, level: str, text: str) -> None:
+        colour = LEVEL_COLOURS.get(level, LEVEL_COLOURS["info"])
+        self.message_label.setStyleSheet(f"color: {colour};")
+        self.message_label.setText(text)
+        self.message_label.setToolTip(text)
+        self.message_timer.start()
+
+    def stop(self) -> None:
+        self.message_timer.stop()
+
+    def _on_message_timer_timeout(self) -> None:
+        self.message_label.clear()
+
+    # --- session -------------------------------------------------------------------------------
+    def _on_session_frame(self) -> None:
+        if self.session.playing and time.perf_counter() - self._last < PLAYING_INTERVAL_S:
+            return
+        self.refresh()
+
+    def _on_session_playing_changed(self, playing: bool) -> None:
+        if not playing:
+            self.refresh()
+
+    def _on_session_message(self, level: str, text: str) -> None:
+        if "diverged" in text:
+            self.sticky_label.setText(text)
+            self.sticky_label.setToolTip(text)
+            self.sticky_label.show()
+        else:
+            self.show_text(level, text)
+
+    def _on_session_ready(self) -> None:
+        self._show_progress(False)
+        self.refresh()
+
+    def _on_session_rebuilt(self) -> None:
+        self.sticky_label.hide()
+
+    def _on_language_changed(self, _code: str) -> None:
+        self._show_progress(not self.session.is_ready)
+        self.refresh()
