@@ -26,6 +26,7 @@ L_NIN, L_NOUT, L_ACT, L_BIAS, L_WOFF, L_BOFF, L_UIN = range(7)
 NL = 7
 KIND_NETWORK, KIND_OBJECTIVE = 0, 1
 EMA_OFF, EMA_NUM_UPDATES, EMA_FIXED = 0, 1, 2
+DIV_LOSS, DIV_THETA = 1, 2
 
 # --- hyper indices ----------------------------------------------------------------------------
 H_MOMENTUM, H_BETA1, H_BETA2, H_EPS, H_RHO, H_RMS_EPS, H_COST, H_PROFIT, H_LAM, H_EMA_DECAY, H_LEAKY = range(11)
@@ -380,8 +381,9 @@ def batch_rows(net, n, k):
 def advance(state, data, spec, lrs, hist, step0, nsteps):
     """Apply ``nsteps`` updates starting after update ``step0``; record rows step0+1 …
 
-    Returns (updates done, diverged).  On a non-finite loss or θ the state is restored from
-    history row step0+done (the last finite one) and the run stops there.
+    Returns (updates done, status): status 0 = all done; DIV_LOSS = the loss at the state after
+    step0+done updates is not finite (that state is bad: the caller drops it); DIV_THETA = update
+    step0+done+1 made θ non-finite (the state is restored from history row step0+done).
     """
     theta, ema, slots = state
     X, Y = data
@@ -406,12 +408,12 @@ def advance(state, data, spec, lrs, hist, step0, nsteps):
         loss = _loss_grad(theta, X, Y, r0, r1, net, hyper, ws, grad, True)
         _penalty(theta, net, hyper, grad, True)
         if not math.isfinite(loss):
-            return s, True
+            return s, DIV_LOSS
         _opt_step(net, hyper, theta, slots, grad, lrs[s], k + 1 - net[N_T0])
         if not _all_finite(theta):
             theta[:] = h_theta[k]
             slots[:, :] = h_slots[k]
-            return s, True
+            return s, DIV_THETA
         if ema_mode != EMA_OFF:
             d = ema_decay
             if ema_mode == EMA_NUM_UPDATES:
@@ -426,7 +428,7 @@ def advance(state, data, spec, lrs, hist, step0, nsteps):
                 h_slots[k + 1, q, p] = slots[q, p]
         h_lr[k + 1] = lrs[s]
         h_bloss[k + 1] = loss
-    return nsteps, False
+    return nsteps, 0
 
 
 @njit(parallel=True)

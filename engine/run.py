@@ -3,8 +3,8 @@
 ``Run.advance(n)`` applies n updates in one jitted call (chunked so the precomputed rates stay
 small).  Row k of every history array is the state after k updates; the full-data loss of a row
 is computed on demand (``losses``) and cached, so recording stays cheap at millions of steps.
-A non-finite loss or θ stops the run: ``diverged_at`` is the update that failed and the history
-ends at the last finite state.
+A non-finite loss or θ stops the run: ``diverged_at`` is the update that produced a non-finite θ
+or a θ whose loss is not finite, and the history ends at the last state before it.
 """
 from __future__ import annotations
 
@@ -116,8 +116,14 @@ class Run:
             h["eknown"][self._len:self._len + got] = False
             self._len += got
             done += got
-            if div:
+            if div == K.DIV_THETA:      # update step+1 made θ non-finite; state is at step
                 self.diverged_at = self.step + 1
+                break
+            if div == K.DIV_LOSS:       # the state after `step` updates has a non-finite loss
+                bad = self.step
+                if bad > 0:
+                    self.truncate(bad - 1)
+                self.diverged_at = max(bad, 1)
                 break
         self.engine_seconds += time.perf_counter() - t
         return done
