@@ -476,3 +476,29 @@ def outputs_at(theta, XT, spec, out):
         for r in range(r1 - r0):
             for j in range(out.shape[1]):
                 out[r0 + r, j] = ws[o + j, r]
+
+
+@njit
+def loss_curve(spec, preds, target, out, dout):
+    """The loss of one prediction p (each of ``preds``) against ``target``, and dL/dp: the loss
+    view's curves come from the same code the training uses (one row, one output, sum)."""
+    net, hyper = spec
+    U = net[N_UNITS]
+    last = N_HEAD + NL * (net[N_LAYERS] - 1)
+    o = net[last + L_UIN] + net[last + L_NIN]
+    ws = np.zeros((3 * U, 1))
+    YT = np.empty((1, 1))
+    YT[0, 0] = target
+    for i in range(preds.shape[0]):
+        ws[U + o, 0] = preds[i]
+        out[i] = _batch_loss(net, hyper, ws, YT, 0, 1, o, 1.0, True)
+        dout[i] = ws[2 * U + o, 0]
+
+
+@njit
+def activation_curve(code, z, out, dout):
+    """An activation and its derivative at each z, as the kernels compute them."""
+    for i in range(z.shape[0]):
+        a = _act(code, z[i], 0.2)
+        out[i] = a
+        dout[i] = _dact(code, z[i], a, 0.2)

@@ -1,0 +1,150 @@
+"""Session files: a whole comparison saved as JSON and reopened exactly.
+
+A session holds the preset name, each run's full configuration, the start point, the step the
+user was looking at, the settings changed mid-run (with the step they were applied at) and the
+window's view settings.  Training is deterministic, so reopening replays the runs to the same θ.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import presets as P
+from .config import Config, ConfigError
+
+FORMAT = "descent-session"
+VERSION = 1
+
+
+@dataclass
+class SessionDoc:
+    preset: str
+    base: Config
+    runs: list                      # [(label, Config)]
+    step: int = 0
+    changes: list = field(default_factory=list)   # [{"step", "label" (or ""), "path", "value"}]
+    view: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "version": VERSION, "preset": self.preset, "base": self.base.to_dict(),
+                "runs": [{"label": lab, "config": cfg.to_dict()} for lab, cfg in self.runs],
+                "step": int(self.step), "changes": list(self.changes), "view": dict(self.view)}
+
+    def run_overrides(self) -> list[tuple[str, dict]]:
+        """Each run as (label, overrides of every group) — what Comparison takes."""
+        return [(lab, cfg.to_dict()) for lab, cfg in self.runs]
+
+    def initial_runs(self) -> list[tuple[str, dict]]:
+        """Runs with the settings they started with (mid-run changes undone, replayed later)."""
+        out = []
+        for lab, cfg in self.runs:
+            d = cfg.to_dict()
+            for ch in reversed(self.changes):
+                if ch.get("label") in ("", lab) and "old" in ch:
+                    _set(d, ch["path"], ch["old"])
+            out.append((lab, d))
+        return out
+
+    def build(self):
+        """The comparison replayed to ``step`` with the recorded changes applied where they were."""
+        from .run import Comparison
+        comp = Comparison(self.preset, self.base, self.initial_runs())
+        for ch in sorted(self.changes, key=lambda c: c["step"]):
+            for r in comp.runs:
+                if r.step < ch["step"]:
+                    r.advance(ch["step"] - r.step)
+                if ch.get("label") in ("", r.label):
+                    r.set_config(r.config.with_overrides({ch["path"]: ch["value"]}))
+        for r in comp.runs:
+            if r.step < self.step:
+                r.advance(self.step - r.step)
+        return comp
+
+
+def _set(d: dict, path: str, value) -> None:
+    parts = path.split(".")
+    for p in parts[:-1]:
+        d = d[p]
+    d[parts[-1]] = value
+
+
+def parse(doc, source: str = "session") -> SessionDoc:
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{source}: not a Descent session (expected a JSON object)")
+    if doc.get("format") != FORMAT:
+        raise ConfigError(f"{source}: not a Descent session file (no \"format\": \"{FORMAT}\")")
+    version = doc.get("version")
+    if not isinstance(version, int):
+        raise ConfigError(f"{source}: the session has no valid version number")
+    if version > VERSION:
+        raise ConfigError(f"{source} was written by a newer Descent (format {version}; this version reads {VERSION})")
+    name = doc.get("preset")
+    if not isinstance(name, str):
+        raise ConfigError(f"{source}: the session names no preset")
+    P.get(name)  # unknown preset → ConfigError naming the allowed ones
+    base = Config.from_dict(doc.get("base", {}))
+    runs = []
+    for r in doc.get("runs", []):
+        if not isinstance(r, dict) or not isinstance(r.get("label"), str):
+            raise ConfigError(f"{source}: each run needs a text label")
+        runs.append((r["label"], Config.from_dict(r.get("config", {}))))
+    if not runs and P.get(name).kind == "race":
+        raise ConfigError(f"{source}: the session has no runs")
+    step = doc.get("step", 0)
+    if not isinstance(step, int) or step < 0:
+        raise ConfigError(f"{source}: step must be a whole number ≥ 0, not {step!r}")
+    changes = doc.get("changes", [])
+    if not isinstance(changes, list) or not all(isinstance(c, dict) and isinstance(c.get("step"), int)
+                                               and isinstance(c.get("path"), str) for c in changes):
+        raise ConfigError(f"{source}: 'changes' must be a list of {{step, label, path, value}}")
+    for c in changes:
+        base.with_overrides({c["path"]: c["value"]})  # the path and value must be valid settings
+    view = doc.get("view", {})
+    if not isinstance(view, dict):
+        raise ConfigError(f"{source}: 'view' must be an object")
+    return SessionDoc(name, base, runs, step, changes, view)
+
+
+def load(path) -> SessionDoc:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"session file {path} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a folder, not a session file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read session {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not text.strip():
+        raise ConfigError(f"session file {path.name} is empty")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"session file {path.name} is corrupt or truncated (JSON error at line {exc.lineno}: "
+                          f"{exc.msg})") from None
+    return parse(doc, path.name)
+
+
+def save(doc: SessionDoc, path) -> None:
+    """Write atomically: a temporary file in the same folder, then a rename."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(doc.to_dict(), indent=1, allow_nan=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(f"cannot save session to {path}: {exc.strerror}") from None
+
+
+def from_comparison(comp, step: int, changes=(), view=None) -> SessionDoc:
+    return SessionDoc(comp.name, comp.base, [(r.label, r.config) for r in comp.runs], int(step),
+                      list(changes), dict(view or {}))
+
+
+def same_state(a, b) -> bool:
+    return all(np.array_equal(x.theta, y.theta) and x.step == y.step for x, y in zip(a.runs, b.runs))
