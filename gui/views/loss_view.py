@@ -19,7 +19,7 @@ class LossView(ViewBase):
         self.log_box.toggled.connect(self._on_log_toggled)
         self.batch_box = QCheckBox(tr("batch loss"))
         self.batch_box.setChecked(True)
-        self.batch_box.toggled.connect(lambda _on: self._on_session_frame())
+        self.batch_box.toggled.connect(self._on_batch_toggled)
         self._toolbar.addWidget(self.log_box)
         self._toolbar.addWidget(self.batch_box)
         self._finish_toolbar()
@@ -70,6 +70,9 @@ class LossView(ViewBase):
                 self.legend.addItem(items["ema"], tr("{label} (EMA)", label=run.label))
             self._items.append(items)
         self.pi.enableAutoRange()
+
+    def _on_batch_toggled(self, _on: bool) -> None:
+        self._on_session_frame()
 
     def _on_log_toggled(self, on: bool) -> None:
         self.pi.setLogMode(y=on)

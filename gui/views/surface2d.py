@@ -37,8 +37,8 @@ class Surface2DView(ViewBase):
         self.kind_combo.addItem(tr("random (filter-normalised)"), "random")
         self.recompute_button = QPushButton(tr("Recompute plane"))
         self.recompute_button.clicked.connect(self.request_plane)
-        self.run_combo.activated.connect(lambda _i: self.request_plane())
-        self.kind_combo.activated.connect(lambda _i: self.request_plane())
+        self.run_combo.activated.connect(self._on_combo_activated)
+        self.kind_combo.activated.connect(self._on_combo_activated)
         for w in (self.arrows_box, self.run_combo, self.kind_combo, self.recompute_button):
             self._toolbar.addWidget(w)
         self._finish_toolbar()
@@ -88,7 +88,7 @@ class Surface2DView(ViewBase):
         self._later.timeout.connect(self._on_session_frame)
         self.runner = D.JobRunner(self)
         self.runner.finished.connect(self._on_runner_finished)
-        self.runner.failed.connect(lambda text: self.readout.setText(tr("surface failed: {e}", e=text)))
+        self.runner.failed.connect(self._on_runner_failed)
         pi.scene().sigMouseMoved.connect(self._on_scene_moved)
         pi.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self._connect()
@@ -239,6 +239,12 @@ class Surface2DView(ViewBase):
             return surf
         self.readout.setText(tr("computing the plane…"))
         self.runner.submit(job)
+
+    def _on_combo_activated(self, _index: int) -> None:
+        self.request_plane()
+
+    def _on_runner_failed(self, text: str) -> None:
+        self.readout.setText(tr("surface failed: {e}", e=text))
 
     def _on_runner_finished(self, surf: D.Surface) -> None:
         if self.kind != "plane":

@@ -18,7 +18,7 @@ from gui.views.common import drawable, path_rows
 GRID_3D = 70
 HALF = 10.0     # x and y span [-HALF, HALF]
 HEIGHT = 8.0    # z spans [0, HEIGHT]
-LIFT = 0.15     # paths float this far above the surface
+LIFT = 0.3     # paths float this far above the surface
 
 
 def gl_unavailable_reason() -> str | None:
@@ -32,6 +32,33 @@ def gl_unavailable_reason() -> str | None:
     except Exception as exc:  # noqa: BLE001 - any import failure means no GL
         return f"{type(exc).__name__}: {exc}"
     return None
+
+
+_VIEW_WIDGET = None
+
+
+def _view_widget_class():
+    """GLViewWidget that drops pyqtgraph's class-wide shader caches when the GL share group
+    changes (a re-docked panel gets a new context; the cached program ids belong to the old one)."""
+    global _VIEW_WIDGET
+    if _VIEW_WIDGET is None:
+        import pyqtgraph.opengl as gl
+        from PySide6.QtGui import QOpenGLContext
+
+        cached = [gl.GLLinePlotItem, gl.GLScatterPlotItem]
+        state = {"group": None}
+
+        class _View(gl.GLViewWidget):
+            def paintGL(self, *args, **kwargs):  # noqa: N802 - Qt override
+                ctx = QOpenGLContext.currentContext()
+                group = ctx.shareGroup() if ctx is not None else None
+                if group is not state["group"]:
+                    for klass in cached:
+                        klass._shaderProgram = None
+                    state["group"] = group
+                return super().paintGL(*args, **kwargs)
+        _VIEW_WIDGET = _View
+    return _VIEW_WIDGET
 
 
 class Surface3DView(QWidget):
@@ -88,7 +115,7 @@ class Surface3DView(QWidget):
     def _build_gl(self) -> None:
         import pyqtgraph.opengl as gl
         self._gl = gl
-        w = self.gl = gl.GLViewWidget()
+        w = self.gl = _view_widget_class()()
         w.setBackgroundColor("w")
         w.setCameraPosition(distance=42, elevation=28, azimuth=-60)
         self.layout().addWidget(w, 1)
@@ -196,7 +223,7 @@ class Surface3DView(QWidget):
         z = self._sz(img)
         t = np.clip((img - lo) / (hi - lo), 0, 1)
         colors = pg.colormap.get("viridis").map(t.T.ravel(), mode="float").reshape(len(x), len(y), 4)
-        self.mesh.setData(x=x, y=y, z=z.T, colors=colors)
+        self.mesh.setData(x=x, y=y, z=z.T, colors=colors.reshape(-1, 4))
         self.labels[2].setData(text=tr("log10 loss") if log else tr("loss"))
 
     # --- mapping to the box -------------------------------------------------------------------

@@ -1,0 +1,64 @@
+"""The 3-D surface under a real X server with OpenGL (run by itself under xvfb-run, with
+QT_QPA_PLATFORM=xcb and DESCENT_GL_TESTS=1)."""
+import os
+
+import numpy as np
+import pytest
+
+pytestmark = [pytest.mark.gl,
+              pytest.mark.skipif(os.environ.get("DESCENT_GL_TESTS") != "1",
+                                 reason="needs DESCENT_GL_TESTS=1 and an X server with GL")]
+
+
+@pytest.fixture
+def session():
+    from gui.session import Session
+    s = Session("opt4_1")
+    s.warm_up_blocking()
+    yield s
+    s.shutdown()
+
+
+def test_surface3d_draws_mesh_and_paths(qtbot, session):
+    from gui.views.surface3d import Surface3DView
+    v = Surface3DView(session)
+    qtbot.addWidget(v)
+    v.resize(800, 600)
+    v.show()
+    qtbot.waitExposed(v)
+    qtbot.wait(200)
+    assert v.available, v.note.text()
+    assert v.gl.context() is not None and v.gl.context().isValid()
+    session.step(200)
+    qtbot.wait(50)
+    assert v.surface is not None
+    pos = v._paths[0].pos
+    assert pos.shape == (201, 3) and np.all(np.isfinite(pos))
+    head = v._heads[0].pos
+    np.testing.assert_allclose(head[0], pos[-1])
+    session.set_cursor(50)
+    assert v._paths[0].pos.shape == (51, 3)
+    img = v.gl.grabFramebuffer()
+    assert img.width() > 0
+    # the frame is not blank: the white background plus a coloured mesh
+    arr = np.array([img.pixelColor(x, y).rgb() for x in range(0, img.width(), 40)
+                    for y in range(0, img.height(), 40)])
+    assert len(np.unique(arr)) > 5
+    v.shutdown()
+
+
+def test_surface3d_plane_for_opt4_7(qtbot):
+    from gui.session import Session
+    from gui.views.surface3d import Surface3DView
+    s = Session("opt4_7")
+    s.warm_up_blocking()
+    v = Surface3DView(s)
+    qtbot.addWidget(v)
+    v.show()
+    qtbot.waitExposed(v)
+    s.step(30)
+    v.request_plane()
+    qtbot.waitUntil(lambda: v.proj is not None and not v.runner.busy, timeout=10000)
+    assert v._paths[0].pos.shape[0] == 31
+    v.shutdown()
+    s.shutdown()
