@@ -59,7 +59,8 @@ def startup_seconds() -> dict:
 def gui_figures() -> dict | None:
     """Frames per second while the window plays opt4_1 at full speed, offscreen (subprocess)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    code = "import json; from gui.bench_gui import measure; print(json.dumps(measure()))"
+    code = ("import json, os, sys; from gui.bench_gui import measure; print(json.dumps(measure())); "
+            "sys.stdout.flush(); os._exit(0)")
     try:
         res = subprocess.run([sys.executable, "-c", code], env=env, cwd=str(ROOT), capture_output=True,
                              text=True, timeout=300)

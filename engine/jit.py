@@ -11,7 +11,11 @@ from __future__ import annotations
 import os
 import tempfile
 
-import numba
+# OpenMP worker threads that spin after a parallel region steal the only other core of a small
+# machine from the GUI thread (a 0.1 ms surface call became 8 ms under load); let them sleep.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numba  # noqa: E402
 
 CACHE_NOTICE: str | None = None
 

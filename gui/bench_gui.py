@@ -1,0 +1,62 @@
+"""The window's frame rate while playing opt4_1 at full speed (``python main.py bench``).
+
+Runs offscreen: builds the real window, plays the three opt4_1 runs at the top speed with the
+step target raised so play never stops, and records, for every frame, the time from one frame
+to the next (training tick + view updates + paint).  Reports fps, the 95th-percentile frame
+time, and the length the paths reached.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+
+def measure(seconds: float = 4.0) -> dict:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+    import tempfile
+
+    from gui.main_window import MainWindow
+    from gui.session import MAX_SPEED, Session
+    from gui.style import configure_pyqtgraph
+
+    tmp = tempfile.mkdtemp(prefix="descent-bench-")
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, tmp)
+    app = QApplication.instance() or QApplication(["Descent"])
+    configure_pyqtgraph()
+    session = Session("opt4_1")
+    window = MainWindow(session)
+    window.resize(1600, 1000)
+    window.show()
+    session.warm_up_blocking()
+    session.set_value("steps", 10 ** 8)
+    session.speed = MAX_SPEED
+    stamps: list[float] = []
+    session.frame.connect(lambda: stamps.append(time.perf_counter()))
+    # let the views draw the start once, then play
+    for _ in range(5):
+        app.processEvents()
+    session.play()
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+    session.pause()
+    steps = session.head
+    window.close()
+    app.processEvents()
+    gaps = sorted(b - a for a, b in zip(stamps, stamps[1:]))
+    if not gaps:
+        return {"error": "no frames"}
+    p95 = gaps[min(len(gaps) - 1, int(0.95 * len(gaps)))]
+    return {"fps": len(gaps) / (stamps[-1] - stamps[0]), "p95_ms": 1000 * p95,
+            "median_ms": 1000 * gaps[len(gaps) // 2], "frames": len(gaps), "steps_reached": steps}
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    print(json.dumps(measure()))
+    sys.stdout.flush()
+    os._exit(0)  # skip interpreter teardown of Qt objects
