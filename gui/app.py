@@ -46,9 +46,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from gui.i18n import LANGUAGE
     from gui.main_window import MainWindow
+    from gui.qt_compat import guard_singletons
     from gui.session import Session
     from gui.style import configure_pyqtgraph
 
+    guard_singletons()
     app = QApplication.instance() or QApplication(["Descent"])
     app.setApplicationName("Descent")
     app.setOrganizationName("Descent")

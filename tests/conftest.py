@@ -1,0 +1,46 @@
+"""Shared test setup: offscreen Qt (unless the GL run asks for a real display), a temporary
+QSettings location, and the engine's kernels compiled once per test session."""
+from __future__ import annotations
+
+import os
+
+if os.environ.get("DESCENT_GL_TESTS") != "1":
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+import pytest  # noqa: E402
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "gl: needs a real X server with OpenGL (DESCENT_GL_TESTS=1)")
+
+
+def _point_settings_at(path) -> None:
+    from PySide6.QtCore import QSettings
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(path))
+
+
+@pytest.fixture(autouse=True)
+def _settings_isolated(request, tmp_path_factory):
+    """No Qt test ever reads or writes the user's real settings (tests without Qt import no Qt)."""
+    if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
+        from gui.qt_compat import guard_singletons
+        guard_singletons()          # PySide6 6.12 on CPython 3.11 releases None once per void call
+        _point_settings_at(tmp_path_factory.mktemp("qsettings"))
+
+
+@pytest.fixture
+def settings_tmp(tmp_path):
+    """A fresh, empty QSettings location for one test; returns its folder."""
+    path = tmp_path / "qsettings"
+    path.mkdir()
+    _point_settings_at(path)
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _engine_warm():
+    """Compile (or load from the numba cache) every kernel once, not in each test."""
+    from engine.warmup import warm_up
+    warm_up()
