@@ -45,6 +45,7 @@ def style_plot(pi: pg.PlotItem) -> None:
         ax.setTickFont(tick)
         ax.setTextPen(pg.mkPen("#202020"))
         ax.setPen(pg.mkPen("#606060"))
+        ax.enableAutoSIPrefix(False)  # "×0.001" on a log or loss axis reads wrongly
     pi.showGrid(x=True, y=True, alpha=0.15)
 
 

@@ -12,6 +12,24 @@ from gui.style import run_colour
 from gui.views.common import ViewBase, drawable, legend, sample_steps, set_labels, style_plot
 
 
+def binned_batch_loss(history: np.ndarray, k: int, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Batch loss of updates 1..k: every value when few, else the mean over the bins between the
+    sampled steps (picking every m-th update would alias with the batch cycle)."""
+    if k < 1:
+        return np.zeros(0, np.int64), np.zeros(0)
+    if k <= len(steps):
+        idx = np.arange(1, k + 1)
+        return idx, history[idx]
+    starts = np.unique(np.clip(steps, 1, k))
+    vals = history[1:k + 1]
+    with np.errstate(invalid="ignore", over="ignore"):
+        finite = np.isfinite(vals)
+        sums = np.add.reduceat(np.where(finite, vals, 0.0), starts - 1)
+        counts = np.add.reduceat(finite.astype(np.int64), starts - 1)
+        means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return starts, means
+
+
 class LossView(ViewBase):
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
@@ -93,8 +111,7 @@ class LossView(ViewBase):
             cols[f"{run.label}_step"] = steps
             cols[f"{run.label}_loss"] = full
             self._set(items["full"], steps, full, log)
-            bsteps = steps[steps >= 1]
-            batch = run.batch_loss_history[bsteps]
+            bsteps, batch = binned_batch_loss(run.batch_loss_history, k, steps)
             cols[f"{run.label}_batch_loss"] = run.batch_loss_history[steps]
             if self.batch_box.isChecked():
                 self._set(items["batch"], bsteps, batch, log)
