@@ -4,6 +4,7 @@ offers ``export_items()`` (the pyqtgraph item to export) and ``view_data()`` (it
 from __future__ import annotations
 
 from gui.views.loss_view import LossView
+from gui.views.lr_view import LRView
 from gui.views.params_view import ParamsView
 from gui.views.surface2d import Surface2DView
 from gui.views.surface3d import Surface3DView
@@ -13,6 +14,7 @@ VIEW_CLASSES: dict[str, tuple[str, type]] = {
     "surface3d": ("Loss surface (3-D)", Surface3DView),
     "loss": ("Loss vs step", LossView),
     "params": ("Parameters vs step", ParamsView),
+    "lr": ("Learning rate vs step", LRView),
 }
 
-__all__ = ["VIEW_CLASSES", "LossView", "ParamsView", "Surface2DView", "Surface3DView"]
+__all__ = ["VIEW_CLASSES", "LossView", "LRView", "ParamsView", "Surface2DView", "Surface3DView"]

@@ -1,0 +1,196 @@
+"""Learning rate vs step: each run's rate as applied (from its history), and for decaying
+schedules the stepped (staircase) and smooth curves of the same schedule drawn together, both
+computed by the engine's schedule function; the current step marked on every curve, and the
+formula with the live values."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from engine.schedules import FORMULAS, learning_rates
+from gui.i18n import tr
+from gui.style import FONT_PT, run_colour
+from gui.views.common import ViewBase, legend, sample_steps, set_labels, style_plot
+
+MAX_CURVE = 4000
+
+
+def staircase_xy(steps: np.ndarray, lr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A true staircase through (step, lr) samples: hold each value until the next step."""
+    if len(steps) < 2:
+        return steps.astype(float), lr
+    x = np.repeat(steps.astype(float), 2)[1:]
+    y = np.repeat(lr, 2)[:-1]
+    return x, y
+
+
+def schedule_curves(run, last: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Rates the run's schedule gives updates 1..last (global step 0..last−1), x = update number:
+    ``own`` with the run's settings and, for schedules with a staircase option, ``other`` with
+    the staircase flipped — both from ``engine.schedules.learning_rates``."""
+    cfg = run.config
+    n = max(int(last), 1)
+    gsteps = np.unique(np.concatenate([np.linspace(0, n - 1, min(n, MAX_CURVE)).astype(np.int64),
+                                       _boundaries(cfg.schedule, n)]))
+    gsteps = gsteps[(gsteps >= 0) & (gsteps < n)]
+    out = {"own": (gsteps + 1, learning_rates(cfg.optimizer.lr, cfg.schedule, gsteps))}
+    if cfg.schedule.name in ("exponential", "inverse_time"):
+        flipped = replace(cfg.schedule, staircase=not cfg.schedule.staircase)
+        out["other"] = (gsteps + 1, learning_rates(cfg.optimizer.lr, flipped, gsteps))
+    return out
+
+
+def _is_stepped(sched) -> bool:
+    return sched.name in ("exponential", "inverse_time") and sched.staircase
+
+
+def _boundaries(sched, n: int) -> np.ndarray:
+    """Global steps where a stepped schedule drops (and the step before), so no drop is skipped."""
+    if sched.name in ("exponential", "inverse_time") and sched.decay_steps >= 1:
+        b = np.arange(sched.decay_steps, n, sched.decay_steps)
+        if b.size > MAX_CURVE:
+            return np.zeros(0, np.int64)
+        b = np.ceil(b).astype(np.int64)
+        return np.concatenate([b, b - 1])
+    if sched.name == "piecewise":
+        b = np.asarray(sched.boundaries, dtype=np.int64)
+        return np.concatenate([b, b + 1])
+    return np.zeros(0, np.int64)
+
+
+def formula_text(run, step: int) -> str:
+    """The schedule's formula with the values of update ``step`` (global step step − 1)."""
+    cfg = run.config
+    s = cfg.schedule
+    g = max(step - 1, 0) if s.advance_global_step else 0
+    lr = float(learning_rates(cfg.optimizer.lr, s, [g])[0])
+    base = cfg.optimizer.lr
+    if s.name == "exponential":
+        p = g / s.decay_steps
+        expo = f"⌊{g} / {s.decay_steps:g}⌋ = {np.floor(p):g}" if s.staircase else f"{g} / {s.decay_steps:g} = {p:.4g}"
+        return (f"lr = base · decay<sup>step / decay_steps</sup> = {base:g} · {s.decay:g}<sup>{expo}</sup>"
+                f" = <b>{lr:.6g}</b>")
+    return f"{FORMULAS[s.name]}: step {g} → <b>{lr:.6g}</b>"
+
+
+class LRView(ViewBase):
+    def __init__(self, session, parent=None):
+        super().__init__(session, parent)
+        self.formula = QLabel("")
+        self.formula.setTextFormat(Qt.RichText)
+        f = self.formula.font()
+        f.setPointSize(FONT_PT)
+        self.formula.setFont(f)
+        self._toolbar.addWidget(self.formula)
+        self._finish_toolbar()
+        self.plot = pg.PlotWidget()
+        self.layout().addWidget(self.plot, 1)
+        self.pi = self.plot.getPlotItem()
+        style_plot(self.pi)
+        self.legend = legend(self.pi)
+        self.cursor_line = pg.InfiniteLine(angle=90, movable=False,
+                                           pen=pg.mkPen("#888888", width=1.5, style=Qt.DashLine))
+        self.pi.addItem(self.cursor_line, ignoreBounds=True)
+        self._items: list[dict] = []
+        self._curves: list[dict] = []
+        self._columns: dict[str, np.ndarray] = {}
+        session.config_changed.connect(self._on_session_config_changed)
+        self._connect()
+
+    def _on_session_rebuilt(self) -> None:
+        for items in self._items:
+            for it in items.values():
+                self.pi.removeItem(it)
+        self._items = []
+        self.legend.clear()
+        set_labels(self.pi, tr("step (updates)"), tr("learning rate"))
+        for i, run in enumerate(self.session.runs):
+            c = pg.mkColor(run_colour(i))
+            light = pg.mkColor(c)
+            light.setAlpha(110)
+            items = {
+                "own": pg.PlotDataItem(pen=pg.mkPen(light, width=2)),
+                "applied": pg.PlotDataItem(pen=pg.mkPen(c, width=3)),
+                "dots": pg.ScatterPlotItem(size=11, brush=pg.mkBrush(c), pen=pg.mkPen("k", width=1)),
+            }
+            if i == 0:  # the same schedule with the staircase flipped, drawn once, in grey
+                items["other"] = pg.PlotDataItem(pen=pg.mkPen("#555555", width=2, style=Qt.DashLine))
+                items["other_dot"] = pg.ScatterPlotItem(size=9, brush=pg.mkBrush("w"), pen=pg.mkPen("#555555", width=2))
+            for it in items.values():
+                self.pi.addItem(it)
+            self._items.append(items)
+        self._refresh_curves()
+        self.pi.enableAutoRange()
+
+    def _on_session_config_changed(self, _label: str) -> None:
+        self._refresh_curves()
+        self._on_session_frame()
+
+    def _refresh_curves(self) -> None:
+        """Recompute the schedule curves from the current settings (no training needed)."""
+        self._curves = []
+        self.legend.clear()
+        for run, items in zip(self.session.runs, self._items):
+            last = max(run.config.steps, run.step, 1)
+            curves = schedule_curves(run, last)
+            self._curves.append(curves)
+            x, y = curves["own"]
+            if _is_stepped(run.config.schedule):
+                x, y = staircase_xy(x, y)
+            self._set_xy(items["own"], x, y)
+            self.legend.addItem(items["applied"], tr("{label}: rate applied", label=run.label))
+            kind = tr("stepped") if _is_stepped(run.config.schedule) else tr("smooth") \
+                if run.config.schedule.name in ("exponential", "inverse_time") else tr("schedule")
+            self.legend.addItem(items["own"], tr("{label}: {kind} schedule", label=run.label, kind=kind))
+            if "other" in items:
+                if "other" in curves:
+                    x, y = curves["other"]
+                    stepped_other = not run.config.schedule.staircase
+                    if stepped_other:
+                        x, y = staircase_xy(x, y)
+                    self._set_xy(items["other"], x, y)
+                    self.legend.addItem(items["other"], tr("stepped (staircase=True)") if stepped_other
+                                        else tr("smooth (staircase=False)"))
+                else:
+                    items["other"].setData([], [])
+
+    def _on_session_frame(self) -> None:
+        if not self.session.runs:
+            return
+        cursor = self.session.cursor
+        self.cursor_line.setValue(cursor)
+        cols: dict[str, np.ndarray] = {}
+        g = max(cursor - 1, 0)
+        for run, items, curves in zip(self.session.runs, self._items, self._curves):
+            k = min(cursor, run.step)
+            steps = sample_steps(k)[1:] if k >= 1 else np.zeros(0, np.int64)
+            lr = run.lr_history[steps]
+            x, y = staircase_xy(steps, lr)
+            self._set_xy(items["applied"], x, y)
+            cols[f"{run.label}_step"] = steps
+            cols[f"{run.label}_lr"] = lr
+            cfg = run.config
+            dot = learning_rates(cfg.optimizer.lr, cfg.schedule, [g]) if k < 1 else run.lr_history[[k]]
+            self._set_xy(items["dots"], [max(k, 1)], dot)
+            if "other_dot" in items:
+                if "other" in curves:
+                    flipped = replace(cfg.schedule, staircase=not cfg.schedule.staircase)
+                    self._set_xy(items["other_dot"], [max(cursor, 1)],
+                                 learning_rates(cfg.optimizer.lr, flipped, [g]))
+                else:
+                    items["other_dot"].setData([], [])
+            for key, (cx, cy) in curves.items():
+                cols[f"{run.label}_{key}_step"] = cx
+                cols[f"{run.label}_{key}_lr"] = cy
+        self._columns = cols
+        self.formula.setText(formula_text(self.session.runs[0], max(cursor, 1)))
+
+    def export_items(self):
+        return self.pi
+
+    def view_data(self) -> dict[str, np.ndarray]:
+        return dict(self._columns)
