@@ -34,7 +34,7 @@ def guide_html(guide: dict, title: str) -> str:
         parts.append(f"<p style='margin:8px 0 2px 0'><b>{html.escape(tr(heading))}</b></p>")
         if key == "formula":
             lines = "<br>".join(html.escape(line) for line in text.split("\n"))
-            parts.append("<p style='font-family: DejaVu Sans Mono, monospace; font-size:12pt;"
+            parts.append("<p style='font-family: DejaVu Sans Mono, monospace; font-size:10.5pt;"
                          f" background:#F2F2F2; padding:4px'>{lines}</p>")
         else:
             parts.append(f"<p style='margin-top:0'>{html.escape(text).replace(chr(10), '<br>')}</p>")

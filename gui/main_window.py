@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         LANGUAGE.changed.connect(self._on_language_changed)
         self.retranslate()
         self._fit_to_screen()
-        self.restore_settings()
+        self._sized = self.restore_settings()
 
     # --- construction --------------------------------------------------------------------------
     def _dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
@@ -135,7 +135,16 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(views[2], dock)
         if len(views) > 2:
             views[2].raise_()
-        self.resizeDocks([self.setup_dock, views[0]], [SETUP_WIDTH, 1000], Qt.Orientation.Horizontal)
+
+    def _apply_default_sizes(self) -> None:
+        """Setup column narrow, the first view about 60 % of the rest (needs a shown window)."""
+        views = self.view_docks
+        rest = max(self.width() - SETUP_WIDTH, 400)
+        if len(views) > 1:
+            self.resizeDocks([self.setup_dock, views[0], views[1]],
+                             [SETUP_WIDTH, int(rest * 0.6), int(rest * 0.4)], Qt.Orientation.Horizontal)
+        elif views:
+            self.resizeDocks([self.setup_dock, views[0]], [SETUP_WIDTH, rest], Qt.Orientation.Horizontal)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -206,15 +215,18 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             dock.show()
         self.restoreState(self._default_state, STATE_VERSION)
+        self._apply_default_sizes()
 
     # --- lifecycle -----------------------------------------------------------------------------
-    def restore_settings(self) -> None:
+    def restore_settings(self) -> bool:
+        """Geometry and dock layout of the last session; returns whether a layout was restored."""
         s = settings()
         geometry, state = s.value("window/geometry"), s.value("window/state")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state, STATE_VERSION)
+            return self.restoreState(state, STATE_VERSION)
+        return False
 
     def save_settings(self) -> None:
         s = settings()
@@ -224,6 +236,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            self._apply_default_sizes()
         self.setFocus()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override

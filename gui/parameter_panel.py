@@ -176,7 +176,8 @@ class ParameterPanel(QWidget):
             if section == "model":
                 children.append(dict(name="model.size", title=tr("layers / parameters"), type="str",
                                      value=self._size_text(), readonly=True))
-            groups.append(dict(name=section, title=tr(title), type="group", children=children))
+            if children:
+                groups.append(dict(name=section, title=tr(title), type="group", children=children))
         for path, title in TOP_LEVEL:
             if path not in split:
                 groups.append(self._leaf(path, base.get(path), None, demo))
@@ -214,6 +215,8 @@ class ParameterPanel(QWidget):
         if not self.session.runs:
             return ""
         lay = self.session.runs[0].problem.layout
+        if lay.layers == 1:
+            return tr("1 layer, {params} parameters", params=lay.size)
         return tr("{layers} layers, {params} parameters", layers=lay.layers, params=lay.size)
 
     def _engine_value(self, path: str, label: str | None):
