@@ -1,7 +1,7 @@
 """One translation function for every user-visible string.
 
 ``tr("Loss vs step")`` returns the text in the current interface language.  English strings are
-the keys; ``resources/i18n/zh.json`` maps them to Simplified Chinese.  Widgets listen to
+the keys; ``resources/i18n/zh*.json`` (merged) map them to Simplified Chinese.  Widgets listen to
 ``LANGUAGE.changed`` and re-set their texts.
 """
 from __future__ import annotations
@@ -25,11 +25,13 @@ class _Language(QObject):
 
     def table(self, code: str) -> dict[str, str]:
         if code not in self._tables:
-            path = I18N_DIR / f"{code}.json"
-            try:
-                self._tables[code] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-            except (OSError, json.JSONDecodeError):
-                self._tables[code] = {}
+            merged: dict[str, str] = {}
+            for path in sorted(I18N_DIR.glob(f"{code}*.json")):  # zh.json, then zh_*.json
+                try:
+                    merged.update(json.loads(path.read_text(encoding="utf-8")))
+                except (OSError, json.JSONDecodeError, TypeError, ValueError):
+                    continue
+            self._tables[code] = merged
         return self._tables[code]
 
     def set(self, code: str) -> None:

@@ -3,11 +3,14 @@ built as ``cls(session)`` that follows the session's ``rebuilt``/``frame``/``rea
 offers ``export_items()`` (the pyqtgraph item to export) and ``view_data()`` (its columns)."""
 from __future__ import annotations
 
+from gui.views.decision_view import DecisionView
 from gui.views.loss_view import LossView
 from gui.views.lr_view import LRView
 from gui.views.params_view import ParamsView
 from gui.views.surface2d import Surface2DView
 from gui.views.surface3d import Surface3DView
+
+Surface2DView.play_hz = 60.0  # the main view follows every frame while playing
 
 VIEW_CLASSES: dict[str, tuple[str, type]] = {
     "surface": ("Loss surface (2-D)", Surface2DView),
@@ -15,6 +18,7 @@ VIEW_CLASSES: dict[str, tuple[str, type]] = {
     "loss": ("Loss vs step", LossView),
     "params": ("Parameters vs step", ParamsView),
     "lr": ("Learning rate vs step", LRView),
+    "decision": ("Decision boundary", DecisionView),
 }
 
-__all__ = ["VIEW_CLASSES", "LossView", "LRView", "ParamsView", "Surface2DView", "Surface3DView"]
+__all__ = ["VIEW_CLASSES", "DecisionView", "LossView", "LRView", "ParamsView", "Surface2DView", "Surface3DView"]

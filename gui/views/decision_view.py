@@ -1,0 +1,236 @@
+"""Decision boundary: for classifier presets, each run's network output over the input plane as a
+heat map (one plot per run, the same colour scale for all), the class boundary as a line, and the
+data coloured by label; titled with the run and its accuracy at the cursor.
+
+One output: the output itself on a blue (0) → white → red (1) scale, the 0.5 contour drawn.
+Several outputs: each point coloured by its argmax class, paler where the network is less sure,
+with the class-boundary lines (zero contours of each class's margin over the others).
+The maps are ``engine.explain.decision_map`` at the cursor's θ, recomputed only when it moved.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel
+
+from engine import explain as E
+from gui.i18n import tr
+from gui.style import FONT_PT, LABEL_BLUE, LABEL_RED, TITLE_PT
+from gui.views.common import ViewBase, style_plot
+
+GRID = 150
+MIN_INTERVAL_S = 1 / 30          # at most this many recomputes per second while playing
+CLASS_COLOURS = [LABEL_BLUE, LABEL_RED, "#1A9641", "#7B3294", "#E08214", "#404040"]
+CLASSIFIER_KINDS = ("binary", "multiclass")
+NOT_A_CLASSIFIER = "The decision boundary applies to classification presets: opt4_7, opt4_8, cross-entropy"
+
+
+def is_classifier(problem) -> bool:
+    return (not problem.objective) and problem.dataset is not None and problem.dataset.kind in CLASSIFIER_KINDS
+
+
+def plane_grid(X: np.ndarray, n: int = GRID, margin: float = 0.12) -> tuple[np.ndarray, np.ndarray]:
+    """A square grid a little beyond the data's bounding box."""
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    centre = (lo + hi) / 2
+    half = max(float(np.max(hi - lo)) / 2, 0.5) * (1 + margin)
+    return np.linspace(centre[0] - half, centre[0] + half, n), np.linspace(centre[1] - half, centre[1] + half, n)
+
+
+def label_of(Y: np.ndarray) -> np.ndarray:
+    return np.argmax(Y, axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(int)
+
+
+def threshold(problem) -> float:
+    """The level of the boundary for one output: 0 for logits, else 0.5 (engine.explain's rule)."""
+    return 0.0 if problem.config.loss.name == "softmax_ce" else 0.5
+
+
+def class_image(Z: np.ndarray, probabilities: bool) -> np.ndarray:
+    """RGB image (rows, cols, 3) of a several-output map: argmax class colour, paler when unsure."""
+    Z = np.where(np.isfinite(Z), Z, 0.0)
+    if probabilities:
+        P = Z
+    else:  # logits → probabilities, only to shade the colours
+        e = np.exp(Z - Z.max(axis=2, keepdims=True))
+        P = e / e.sum(axis=2, keepdims=True)
+    k = Z.shape[2]
+    cls = np.argmax(Z, axis=2)
+    conf = (np.max(P, axis=2) - 1.0 / k) / (1.0 - 1.0 / k)
+    t = 0.25 + 0.5 * np.clip(conf, 0.0, 1.0)
+    cols = np.array([pg.mkColor(CLASS_COLOURS[i % len(CLASS_COLOURS)]).getRgbF()[:3] for i in range(k)])
+    rgb = 1.0 - t[..., None] * (1.0 - cols[cls])
+    return (rgb * 255).astype(np.uint8)
+
+
+def margins(Z: np.ndarray) -> list[np.ndarray]:
+    """Per class c: z_c − max_{j≠c} z_j (its zero contour is the border of class c's region)."""
+    Z = np.where(np.isfinite(Z), Z, 0.0)
+    out = []
+    for c in range(Z.shape[2]):
+        others = np.delete(Z, c, axis=2).max(axis=2)
+        out.append(Z[..., c] - others)
+    return out
+
+
+class DecisionView(ViewBase):
+    def __init__(self, session, parent=None):
+        super().__init__(session, parent)
+        self._finish_toolbar()
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignCenter)
+        f = self.message.font()
+        f.setPointSize(FONT_PT + 1)
+        self.message.setFont(f)
+        self.layout().addWidget(self.message, 1)
+        self.glw = pg.GraphicsLayoutWidget()
+        self.layout().addWidget(self.glw, 4)
+        self.cmap = pg.ColorMap([0.0, 0.5, 1.0], [pg.mkColor(LABEL_BLUE), pg.mkColor("w"), pg.mkColor(LABEL_RED)])
+        self.bar: pg.ColorBarItem | None = None
+        self._plots: list[dict] = []
+        self.xs = self.ys = None
+        self.maps: dict[str, np.ndarray] = {}     # run label -> the engine's map at the cursor
+        self.accuracies: dict[str, float | None] = {}
+        self._drawn = None
+        self._last = 0.0
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self._on_session_frame)
+        session.config_changed.connect(self._on_session_config_changed)
+        self._connect()
+
+    # --- structure ----------------------------------------------------------------------------
+    def _clear(self) -> None:
+        self.glw.clear()
+        self._plots = []
+        self.bar = None
+        self.maps, self.accuracies = {}, {}
+        self._drawn = None
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+        self.glw.setVisible(not text)
+
+    def _on_session_rebuilt(self) -> None:
+        self._clear()
+        runs = self.session.runs
+        if not runs or not is_classifier(runs[0].problem):
+            self._show_message(tr(NOT_A_CLASSIFIER))
+            return
+        self._show_message("")
+        problem = runs[0].problem
+        self.xs, self.ys = plane_grid(problem.X)
+        x0, y0 = self.xs[0], self.ys[0]
+        dx, dy = self.xs[1] - self.xs[0], self.ys[1] - self.ys[0]
+        rect = (x0 - dx / 2, y0 - dy / 2, dx * GRID, dy * GRID)
+        labels = label_of(problem.Y)
+        images = []
+        for i, run in enumerate(runs):
+            pi = self.glw.addPlot(row=0, col=i)
+            style_plot(pi)
+            pi.showGrid(x=False, y=False)
+            pi.setAspectLocked(True)
+            pi.setLabel("bottom", "x1", **{"font-size": f"{FONT_PT}pt"})
+            pi.setLabel("left", "x2", **{"font-size": f"{FONT_PT}pt"})
+            k = run.problem.layout.sizes[-1]
+            img = pg.ImageItem(axisOrder="row-major")
+            img.setZValue(-10)
+            if k == 1:
+                img.setColorMap(self.cmap)
+                images.append(img)
+            pi.addItem(img)
+            isos = []
+            for _ in range(1 if k == 1 else k):
+                iso = pg.IsocurveItem(level=threshold(run.problem) if k == 1 else 0.0,
+                                      pen=pg.mkPen("#111111", width=2.5), axisOrder="row-major")
+                iso.setParentItem(img)
+                isos.append(iso)
+            pts = pg.ScatterPlotItem(size=7, pen=pg.mkPen("k", width=0.8))
+            pts.setData(problem.X[:, 0], problem.X[:, 1],
+                        brush=[pg.mkBrush(CLASS_COLOURS[c % len(CLASS_COLOURS)]) for c in labels])
+            pts.setZValue(10)
+            pi.addItem(pts)
+            pi.setRange(xRange=(self.xs[0], self.xs[-1]), yRange=(self.ys[0], self.ys[-1]), padding=0)
+            self._plots.append(dict(pi=pi, image=img, isos=isos, points=pts, k=k, rect=rect))
+        if images:
+            self.bar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, interactive=False, width=14,
+                                       label=tr("network output"))
+            self.bar.setImageItem(images)
+            self.glw.addItem(self.bar, row=0, col=len(runs))
+        self._on_session_frame()
+
+    def _on_session_config_changed(self, _label: str) -> None:
+        self._drawn = None
+        self._on_session_frame()
+
+    # --- per frame ----------------------------------------------------------------------------
+    def _on_session_frame(self) -> None:
+        s = self.session
+        if not s.is_ready or not self._plots:
+            return
+        key = (s.cursor, tuple(min(s.cursor, r.step) for r in s.runs))
+        if key == self._drawn:
+            return
+        now = time.perf_counter()
+        wait = MIN_INTERVAL_S - (now - self._last)
+        if wait > 0 and self._drawn is not None:
+            if not self._later.isActive():
+                self._later.start(int(wait * 1000) + 1)
+            return
+        self._last = now
+        self._drawn = key
+        for run, items in zip(s.runs, self._plots):
+            self._draw_run(run, items, min(s.cursor, run.step))
+
+    def _draw_run(self, run, items: dict, k: int) -> None:
+        theta = run.theta_history[k]
+        if not np.all(np.isfinite(theta)):
+            self.maps[run.label] = np.full((GRID, GRID) if items["k"] == 1 else (GRID, GRID, items["k"]), np.nan)
+            self.accuracies[run.label] = None
+            self._set_title(items["pi"], run.label, None)
+            return
+        Z = E.decision_map(run.problem, run._spec, theta, self.xs, self.ys)
+        self.maps[run.label] = Z
+        acc = E.accuracy(run.problem, run._spec, theta)
+        self.accuracies[run.label] = acc
+        if items["k"] == 1:
+            img = np.where(np.isfinite(Z), Z, 0.5)
+            items["image"].setImage(np.clip(img, -1e6, 1e6), levels=(0.0, 1.0))
+            items["isos"][0].setData(img)
+        else:
+            items["image"].setImage(class_image(Z, run.config.model.output == "softmax"), levels=(0, 255))
+            for iso, m in zip(items["isos"], margins(Z)):
+                iso.setData(np.clip(m, -1e6, 1e6))
+        items["image"].setRect(*items["rect"])   # after setImage: the scale needs the image's size
+        self._set_title(items["pi"], run.label, acc)
+
+    @staticmethod
+    def _set_title(pi, label: str, acc: float | None) -> None:
+        text = tr("{label} — accuracy {acc} %", label=label, acc=f"{100 * acc:.1f}") if acc is not None \
+            else tr("{label} — diverged", label=label)
+        pi.setTitle(text, size=f"{TITLE_PT}pt", color="#202020")
+
+    # --- export -------------------------------------------------------------------------------
+    def export_items(self):
+        return self.glw.ci
+
+    def view_data(self) -> dict[str, np.ndarray]:
+        if self.xs is None or not self.maps:
+            return {}
+        X, Y = np.meshgrid(self.xs, self.ys)
+        out = {"x1": X.ravel(), "x2": Y.ravel()}
+        for label, Z in self.maps.items():
+            if Z.ndim == 2:
+                out[f"{label}_output"] = Z.ravel()
+            else:
+                for c in range(Z.shape[2]):
+                    out[f"{label}_output{c}"] = Z[..., c].ravel()
+        return out
+
+    def shutdown(self) -> None:
+        self._later.stop()
