@@ -4,6 +4,7 @@ offers ``export_items()`` (the pyqtgraph item to export) and ``view_data()`` (it
 from __future__ import annotations
 
 from gui.views.decision_view import DecisionView
+from gui.views.ema_explorer import EmaExplorer
 from gui.views.loss_view import LossView
 from gui.views.lr_view import LRView
 from gui.views.params_view import ParamsView
@@ -19,6 +20,7 @@ VIEW_CLASSES: dict[str, tuple[str, type]] = {
     "params": ("Parameters vs step", ParamsView),
     "lr": ("Learning rate vs step", LRView),
     "decision": ("Decision boundary", DecisionView),
+    "ema": ("Moving average (EMA)", EmaExplorer),
 }
 
-__all__ = ["VIEW_CLASSES", "DecisionView", "LossView", "LRView", "ParamsView", "Surface2DView", "Surface3DView"]
+__all__ = ["VIEW_CLASSES", "DecisionView", "EmaExplorer", "LossView", "LRView", "ParamsView", "Surface2DView", "Surface3DView"]
