@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from gui.views.decision_view import DecisionView
 from gui.views.ema_explorer import EmaExplorer
+from gui.views.loss_shape_view import LossShapeView
 from gui.views.loss_view import LossView
 from gui.views.lr_view import LRView
 from gui.views.params_view import ParamsView
@@ -21,6 +22,7 @@ VIEW_CLASSES: dict[str, tuple[str, type]] = {
     "lr": ("Learning rate vs step", LRView),
     "decision": ("Decision boundary", DecisionView),
     "ema": ("Moving average (EMA)", EmaExplorer),
+    "loss-shape": ("Loss shapes", LossShapeView),
 }
 
-__all__ = ["VIEW_CLASSES", "DecisionView", "EmaExplorer", "LossView", "LRView", "ParamsView", "Surface2DView", "Surface3DView"]
+__all__ = ["VIEW_CLASSES", "DecisionView", "EmaExplorer", "LossShapeView", "LossView", "LRView", "ParamsView", "Surface2DView", "Surface3DView"]
