@@ -3,6 +3,7 @@ built as ``cls(session)`` that follows the session's ``rebuilt``/``frame``/``rea
 offers ``export_items()`` (the pyqtgraph item to export) and ``view_data()`` (its columns)."""
 from __future__ import annotations
 
+from gui.views.activation_view import ActivationView
 from gui.views.decision_view import DecisionView
 from gui.views.ema_explorer import EmaExplorer
 from gui.views.loss_shape_view import LossShapeView
@@ -23,6 +24,7 @@ VIEW_CLASSES: dict[str, tuple[str, type]] = {
     "decision": ("Decision boundary", DecisionView),
     "ema": ("Moving average (EMA)", EmaExplorer),
     "loss-shape": ("Loss shapes", LossShapeView),
+    "activations": ("Activation functions", ActivationView),
 }
 
-__all__ = ["VIEW_CLASSES", "DecisionView", "EmaExplorer", "LossShapeView", "LossView", "LRView", "ParamsView", "Surface2DView", "Surface3DView"]
+__all__ = ["VIEW_CLASSES", "ActivationView", "DecisionView", "EmaExplorer", "LossShapeView", "LossView", "LRView", "ParamsView", "Surface2DView", "Surface3DView"]
