@@ -9,6 +9,7 @@ from gui.views.ema_explorer import EmaExplorer
 from gui.views.loss_shape_view import LossShapeView
 from gui.views.loss_view import LossView
 from gui.views.lr_view import LRView
+from gui.views.network_view import NetworkView
 from gui.views.params_view import ParamsView
 from gui.views.surface2d import Surface2DView
 from gui.views.surface3d import Surface3DView
@@ -25,6 +26,7 @@ VIEW_CLASSES: dict[str, tuple[str, type]] = {
     "ema": ("Moving average (EMA)", EmaExplorer),
     "loss-shape": ("Loss shapes", LossShapeView),
     "activations": ("Activation functions", ActivationView),
+    "network": ("Network", NetworkView),
 }
 
-__all__ = ["VIEW_CLASSES", "ActivationView", "DecisionView", "EmaExplorer", "LossShapeView", "LossView", "LRView", "ParamsView", "Surface2DView", "Surface3DView"]
+__all__ = ["VIEW_CLASSES", "ActivationView", "DecisionView", "EmaExplorer", "LossShapeView", "NetworkView", "LossView", "LRView", "ParamsView", "Surface2DView", "Surface3DView"]
