@@ -1,5 +1,6 @@
-"""Loss vs step: per run the full-data loss (solid), the batch loss (thin, translucent) and, with
-EMA on, the shadow model's loss (dashed); log y option; a vertical line at the cursor."""
+"""Loss vs step: per run the full-data loss (solid), the batch loss (thin, translucent), with EMA on
+the shadow model's loss (dashed), and with a regulariser its penalty (dotted; the solid curve is
+then the data loss alone); log y option; a vertical line at the cursor."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,9 +8,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
 
+from engine.registry import REGULARIZERS
 from gui.i18n import tr
 from gui.style import run_colour
 from gui.views.common import ViewBase, drawable, legend, sample_steps, set_labels, style_plot
+
+
+BATCH_BINS = 400  # a dense zig-zag of batch losses costs ~5 ms per curve to rasterise
 
 
 def binned_batch_loss(history: np.ndarray, k: int, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -69,7 +74,7 @@ class LossView(ViewBase):
         set_labels(self.pi, tr("step (updates)"), tr("loss ({name})", name=loss_name))
         name = self.session.preset.name
         self.log_box.blockSignals(True)
-        self.log_box.setChecked(name in ("opt4_1", "optimizer-zoo"))
+        self.log_box.setChecked(name in ("opt4_1", "optimizer-zoo", "opt4_7", "opt4_8"))
         self.log_box.blockSignals(False)
         self.pi.setLogMode(y=self.log_box.isChecked())
         for i, run in enumerate(runs):
@@ -80,12 +85,19 @@ class LossView(ViewBase):
                          full=pg.PlotDataItem(pen=pg.mkPen(c, width=2.5)))
             if run.config.ema.enabled:
                 items["ema"] = pg.PlotDataItem(pen=pg.mkPen(c, width=2, style=Qt.DashLine))
+            reg = run.config.reg
+            if reg.kind != "none":
+                items["penalty"] = pg.PlotDataItem(pen=pg.mkPen(c, width=2.2, style=Qt.DotLine))
             for it in items.values():
                 self.pi.addItem(it)
-            self.legend.addItem(items["full"], run.label)
+            self.legend.addItem(items["full"], run.label if reg.kind == "none"
+                                else tr("{label} (data loss)", label=run.label))
             self.legend.addItem(items["batch"], tr("{label} (batch)", label=run.label))
             if "ema" in items:
                 self.legend.addItem(items["ema"], tr("{label} (EMA)", label=run.label))
+            if "penalty" in items:
+                term = REGULARIZERS[reg.kind].formula.split("loss + ", 1)[-1]
+                self.legend.addItem(items["penalty"], tr("{label} (penalty {term})", label=run.label, term=term))
             self._items.append(items)
         self.pi.enableAutoRange()
 
@@ -111,7 +123,7 @@ class LossView(ViewBase):
             cols[f"{run.label}_step"] = steps
             cols[f"{run.label}_loss"] = full
             self._set(items["full"], steps, full, log)
-            bsteps, batch = binned_batch_loss(run.batch_loss_history, k, steps)
+            bsteps, batch = binned_batch_loss(run.batch_loss_history, k, sample_steps(k, BATCH_BINS))
             cols[f"{run.label}_batch_loss"] = run.batch_loss_history[steps]
             if self.batch_box.isChecked():
                 self._set(items["batch"], bsteps, batch, log)
@@ -121,6 +133,10 @@ class LossView(ViewBase):
                 ema = run.losses(steps, ema=True)
                 cols[f"{run.label}_ema_loss"] = ema
                 self._set(items["ema"], steps, ema, log)
+            if "penalty" in items:
+                pen = run.penalties(steps)
+                cols[f"{run.label}_penalty"] = pen
+                self._set(items["penalty"], steps, pen, log)
         self._columns = cols
 
     @staticmethod
