@@ -1,24 +1,65 @@
 """The session controller: the one object between the window and the engine.
 
 It owns the comparison (the runs), the cursor (the step every view shows), and play state.
-Training happens in the play timer's tick with a time budget (never in a paint); views redraw
-on ``frame``, which is emitted at most once per tick.  Nothing here draws.
+Compute rate is not draw rate: at slow speeds the play timer applies N updates per tick itself;
+at fast speeds a worker thread trains continuously (the kernels release the GIL) while the
+timer only moves the cursor to the newest step and emits ``frame`` (≤ 60 Hz).  The worker and
+the GUI thread share the runs under ``lock``: the worker holds it for one short chunk at a time,
+the GUI while views read the histories.  Nothing here draws.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
 
 from engine import presets as P
 from engine.config import Config, ConfigError
 from engine.run import Comparison, Run
 
-TICK_MS = 16
-BUDGET_S = 0.010   # engine time per tick while playing
+TICK_MS = 15
 MAX_SPEED = 10 ** 7
+SYNC_LIMIT = 2000    # up to this many updates per frame the timer applies them itself
+CHUNK_S = 0.002      # the worker's target time per locked chunk
+
+
+class _Trainer(threading.Thread):
+    """Trains the session's runs while ``go`` is set; never touches a widget."""
+
+    def __init__(self, session: "Session"):
+        super().__init__(name="descent-trainer", daemon=True)
+        self.session = session
+        self.go = threading.Event()
+        self.stop = False
+        self.busy = False
+
+    def run(self) -> None:
+        s = self.session
+        chunk = 64
+        while True:
+            self.go.wait()
+            if self.stop:
+                return
+            with s.lock:
+                if not self.go.is_set() or self.stop:
+                    continue
+                active = [r for r in s.runs if not r.finished]
+                if not active:
+                    self.go.clear()
+                    continue
+                remaining = min(r.config.steps - r.step for r in active)
+                n = max(1, min(chunk, remaining))
+                t = time.perf_counter()
+                s._advance_all(n)
+                dt = time.perf_counter() - t
+            chunk = int(np.clip(chunk * (CHUNK_S / max(dt, 1e-6)) ** 0.5, 1, 1 << 16))
+            if s.speed < MAX_SPEED:   # rate limit: speed updates per frame of TICK_MS
+                time.sleep(max(0.0, n * TICK_MS / 1000.0 / s.speed - dt))
+            else:
+                time.sleep(0)  # let the GUI thread take the lock
 
 
 class _Warmup(QThread):
@@ -46,8 +87,13 @@ class Session(QObject):
         self.step_n = 100                 # the "step ×N" size
         self.steps_per_second = 0.0
         self.is_ready = False
+        self.lock = threading.RLock()
+        self._trainer: _Trainer | None = None
+        self._reported: dict[str, int] = {}
+        self._replaying = False
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
+        self._timer.setTimerType(Qt.PreciseTimer)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._warm: _Warmup | None = None
         self._build()
@@ -74,6 +120,11 @@ class Session(QObject):
 
     def shutdown(self) -> None:
         self.pause()
+        if self._trainer is not None:
+            self._trainer.stop = True
+            self._trainer.go.set()
+            self._trainer.join(timeout=2.0)
+            self._trainer = None
         if self._warm is not None:
             self._warm.wait()
 
@@ -131,6 +182,7 @@ class Session(QObject):
             for r in self.runs:
                 if theta.shape != r.theta0.shape:
                     raise ConfigError(f"start point needs {r.theta0.size} values")
+            self.pause()
             base = replace(self.base, init=replace(self.base.init, start=tuple(map(float, theta))))
             for r in self.runs:
                 cfg = replace(r.config, init=base.init)
@@ -161,15 +213,16 @@ class Session(QObject):
         except ConfigError as exc:
             self.message.emit("error", str(exc))
             return False
-        if self.cursor < self.head:
-            self._truncate_to_cursor()
         restart = any(r.needs_restart(cfg) for r, cfg in zip(targets, new))
-        try:
-            for r, cfg in zip(targets, new):
-                r.set_config(cfg)
-        except ConfigError as exc:
-            self.message.emit("error", str(exc))
-            return False
+        with self.lock:    # the worker may be training: change settings between its chunks
+            if self.cursor < self.head and not self.playing:
+                self._truncate_to_cursor()
+            try:
+                for r, cfg in zip(targets, new):
+                    r.set_config(cfg)
+            except ConfigError as exc:
+                self.message.emit("error", str(exc))
+                return False
         if not label:
             self.comparison.base = self.comparison.base.with_overrides({path: value})
         if restart:
@@ -192,9 +245,11 @@ class Session(QObject):
         """n updates forward for every run, continuing from the cursor (discarding any future)."""
         if not self.runs or n <= 0:
             return
+        self.pause()
         self._truncate_to_cursor()
         self._advance_all(n)
         self.cursor = self.head
+        self._report_divergences()
         self.frame.emit()
 
     def step_back(self, n: int = 1) -> None:
@@ -215,8 +270,8 @@ class Session(QObject):
             self.step(k - self.head)
 
     def _advance_all(self, n: int) -> int:
+        """n updates for every run (may run on the worker thread: emits nothing)."""
         t = time.perf_counter()
-        before = [r.diverged_at for r in self.runs]
         done = 0
         for r in self.runs:
             done += r.advance(n)
@@ -224,10 +279,16 @@ class Session(QObject):
         if dt > 0 and done:
             rate = done / dt
             self.steps_per_second = rate if self.steps_per_second == 0 else 0.7 * self.steps_per_second + 0.3 * rate
-        for r, b in zip(self.runs, before):
-            if r.diverged_at is not None and b is None:
-                self.message.emit("warning", self.divergence_text(r))
         return done
+
+    def _report_divergences(self) -> None:
+        """A message for each run that diverged since the last report (GUI thread)."""
+        for r in self.runs:
+            if r.diverged_at is not None and self._reported.get(r.label) != r.diverged_at:
+                self._reported[r.label] = r.diverged_at
+                self.message.emit("warning", self.divergence_text(r))
+            elif r.diverged_at is None:
+                self._reported.pop(r.label, None)
 
     @staticmethod
     def divergence_text(r: Run) -> str:
@@ -244,41 +305,46 @@ class Session(QObject):
         if all(r.finished for r in self.runs) and self.cursor >= self.head:
             self.message.emit("info", "every run has reached its step count; raise 'steps' or press R to reset")
             return
+        self._replaying = self.cursor < self.head
         self._timer.start()
         self.playing_changed.emit(True)
 
     def pause(self) -> None:
+        if self._trainer is not None:
+            self._trainer.go.clear()
+            with self.lock:      # waits for the chunk in progress
+                pass
         if self._timer.isActive():
             self._timer.stop()
+            with self.lock:
+                self.cursor = self.head
+            self._report_divergences()
             self.playing_changed.emit(False)
+            self.frame.emit()
 
     def toggle_play(self) -> None:
         self.pause() if self.playing else self.play()
 
     def _on_timer_timeout(self) -> None:
-        if self.cursor < self.head:      # playing through recorded history first
+        if self._replaying and self.cursor < self.head:   # playing through recorded history first
             self.set_cursor(min(self.head, self.cursor + max(1, min(self.speed, self.head))))
             return
-        active = [r for r in self.runs if not r.finished]
-        if not active:
-            self.pause()
-            return
-        t0 = time.perf_counter()
-        remaining = min(r.config.steps - r.step for r in active)
-        want = remaining if self.speed >= MAX_SPEED else min(self.speed, remaining)
-        chunk = max(1, min(want, 256))
-        done = 0
-        while done < want:
-            n = min(chunk, want - done)
+        self._replaying = False
+        if self.speed <= SYNC_LIMIT:
+            active = [r for r in self.runs if not r.finished]
+            if active:
+                self._truncate_to_cursor()
+                self._advance_all(max(1, min(self.speed, min(r.config.steps - r.step for r in active))))
+        elif self._trainer is None or not self._trainer.go.is_set():
             self._truncate_to_cursor()
-            self._advance_all(n)
-            done += n
+            if self._trainer is None:
+                self._trainer = _Trainer(self)
+                self._trainer.start()
+            self._trainer.go.set()
+        with self.lock:
             self.cursor = self.head
-            spent = time.perf_counter() - t0
-            if spent > BUDGET_S or all(r.finished for r in self.runs):
-                break
-            if spent < BUDGET_S / 4:
-                chunk *= 2
-        self.frame.emit()
-        if all(r.finished for r in self.runs):
+            self._report_divergences()
+            self.frame.emit()
+            finished = all(r.finished for r in self.runs)
+        if finished:
             self.pause()
