@@ -3,7 +3,8 @@ the start and the known minimum; click to set the start; optional negative-gradi
 
 2 parameters: the exact plane.  More: a plane through the selected run's θ (PCA of its path or
 random filter-normalised directions), computed in the background.  1 parameter: the curve loss(w)
-with each run's successive points joined by jump segments.
+with each run's successive points joined by jump segments.  With EMA on, the shadow path (dashed)
+and its current point (hollow diamond); "with penalty" adds a regularised run's λ-term to the surface.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from gui.i18n import tr
 from gui.style import run_colour
 from gui.views import surface_data as D
 from gui.views.common import ViewBase, drawable, legend, path_rows, set_labels, style_plot
-from gui.views.overlays import arrow_segments, contour_label_positions, format_level
+from gui.views.overlays import arrow_segments, place_contours, run_items, small_font
 
 N_LEVELS = 8
 RESCALE_S = 0.3      # at most one window change per this many seconds
@@ -31,6 +32,9 @@ class Surface2DView(ViewBase):
         super().__init__(session, parent)
         self.arrows_box = QCheckBox(tr("Gradient arrows"))
         self.arrows_box.toggled.connect(self._on_arrows_toggled)
+        self.penalty_box = QCheckBox(tr("with penalty"))
+        self.penalty_box.setToolTip(tr("Draw loss + the regulariser's penalty (λ of a regularised run)"))
+        self.penalty_box.toggled.connect(self._on_penalty_toggled)
         self.run_combo = QComboBox()
         self.kind_combo = QComboBox()
         self.kind_combo.addItem(tr("PCA of the path"), "pca")
@@ -39,7 +43,7 @@ class Surface2DView(ViewBase):
         self.recompute_button.clicked.connect(self.request_plane)
         self.run_combo.activated.connect(self._on_combo_activated)
         self.kind_combo.activated.connect(self._on_combo_activated)
-        for w in (self.arrows_box, self.run_combo, self.kind_combo, self.recompute_button):
+        for w in (self.arrows_box, self.penalty_box, self.run_combo, self.kind_combo, self.recompute_button):
             self._toolbar.addWidget(w)
         self._finish_toolbar()
 
@@ -61,7 +65,7 @@ class Surface2DView(ViewBase):
             iso.setParentItem(self.image)
             self.isos.append(iso)
             lab = pg.TextItem("", color=(20, 20, 20), anchor=(0.5, 0.5), fill=pg.mkBrush(255, 255, 255, 170))
-            lab.setFont(_small_font())
+            lab.setFont(small_font())
             pi.addItem(lab, ignoreBounds=True)
             self.iso_labels.append(lab)
         self.arrow_item = pg.PlotCurveItem(pen=pg.mkPen(0, 0, 0, 150, width=1.2), connect="pairs")
@@ -86,6 +90,8 @@ class Surface2DView(ViewBase):
         self._later = QTimer(self)      # a deferred re-check when a rescale was throttled
         self._later.setSingleShot(True)
         self._later.timeout.connect(self._on_session_frame)
+        self._surface_reg = None        # (reg code, λ) the drawn surface includes, or None
+        session.config_changed.connect(self._on_session_config_changed)
         self.runner = D.JobRunner(self)
         self.runner.finished.connect(self._on_runner_finished)
         self.runner.failed.connect(self._on_runner_failed)
@@ -111,25 +117,17 @@ class Surface2DView(ViewBase):
         self.kind = D.surface_kind(problem)
         self._show_mode()
         for i, run in enumerate(runs):
-            c = run_colour(i)
-            items = dict(path=pg.PlotDataItem(pen=pg.mkPen(c, width=2.5)),
-                         current=pg.ScatterPlotItem(size=14, brush=pg.mkBrush(c), pen=pg.mkPen("k", width=1.2)),
-                         start=pg.ScatterPlotItem(symbol="o", size=11, brush=pg.mkBrush("w"),
-                                                  pen=pg.mkPen("k", width=1.5)))
-            if run.config.ema.enabled:
-                qc = pg.mkColor(c)
-                qc.setAlpha(170)
-                items["ema"] = pg.PlotDataItem(pen=pg.mkPen(qc, width=2, style=Qt.DashLine))
-            for it, z in zip(items.values(), (10, 13, 12, 11)):
-                it.setZValue(z)
+            items = run_items(run_colour(i), run.config.ema.enabled)
+            for it in items.values():
                 self.pi.addItem(it)
             self.legend.addItem(items["path"], run.label)
             if "ema" in items:
-                self.legend.addItem(items["ema"], f"{run.label} (EMA)")
+                self.legend.addItem(items["ema"], tr("{label} (EMA shadow)", label=run.label))
             self._run_items.append(items)
         if self._run_items:
             self.legend.addItem(self._run_items[0]["start"], tr("start"))
-        minimum = problem.minimum()
+        self.penalty_box.setEnabled(D.penalty_source(runs) is not None)
+        minimum = problem.minimum() if not (self.penalty_box.isChecked() and D.penalty_source(runs)) else None
         if self.kind in ("exact", "curve") and minimum is not None:
             my = minimum[1] if self.kind == "exact" else \
                 S.curve_losses(problem, runs[0]._spec, minimum)[0]
@@ -197,7 +195,8 @@ class Surface2DView(ViewBase):
         pts = self._points()
         extra = minimum[None, :] if minimum is not None and np.all(np.isfinite(minimum)) else None
         xr, yr = S.extent(pts, extra)
-        surf = D.grid_surface(run.problem, run._spec, S.exact_plane(2), xr, yr)
+        spec, pen = self._surface_spec(0)
+        surf = D.grid_surface(run.problem, spec, S.exact_plane(2), xr, yr, with_penalty=pen)
         self._last_rescale = time.perf_counter()
         self._show_surface(surf)
 
@@ -213,7 +212,8 @@ class Surface2DView(ViewBase):
         mid = (lo + hi) / 2
         self.curve_range = (mid - half, mid + half)
         w = np.linspace(mid - half, mid + half, D.CURVE)
-        loss = S.curve_losses(runs[0].problem, runs[0]._spec, w)
+        spec, pen = self._surface_spec(0)
+        loss = S.curve_losses(runs[0].problem, spec, w, with_penalty=pen)
         self._last_rescale = time.perf_counter()
         self._set_xy(self.curve, w, loss)
 
@@ -229,12 +229,12 @@ class Surface2DView(ViewBase):
         trajs = [t[drawable(*t.T)] for t in trajs]
         run = runs[sel]
         centre = trajs[sel][-1].copy() if len(trajs[sel]) else run.theta0.copy()
-        problem, spec = run.problem, (run._spec[0].copy(), run._spec[1].copy())
+        problem, (spec, pen) = run.problem, self._surface_spec(sel)
         self._set_axis_labels()
         self._last_auto = time.perf_counter()
 
         def job():
-            surf = D.plane_surface(problem, spec, centre, trajs, kind, sel)
+            surf = D.plane_surface(problem, spec, centre, trajs, kind, sel, with_penalty=pen)
             surf.step, surf.run = cursor, sel
             return surf
         self.readout.setText(tr("computing the plane…"))
@@ -264,20 +264,8 @@ class Surface2DView(ViewBase):
         self.image.setRect(x, y, w, h)
         self.bar.setLevels((lo, hi))
         self.bar.getAxis("left").setLabel(tr("log10 loss") if log else tr("loss"))
-        levels = D.contour_levels(lo, hi, N_LEVELS)
-        spots = contour_label_positions(img, levels, surf.rect)
-        placed = []
-        for iso, lab, lv, pos in zip(self.isos, self.iso_labels, levels, spots):
-            iso.setData(img, lv)
-            if pos is not None and any(abs(pos[0] - p[0]) < 0.08 * w and abs(pos[1] - p[1]) < 0.05 * h
-                                       for p in placed):
-                pos = None  # too close to a label already placed
-            if pos is None:
-                lab.setText("")
-            else:
-                lab.setText(format_level(lv, log))
-                lab.setPos(*pos)
-                placed.append(pos)
+        self._set_colour_label()
+        place_contours(self.isos, self.iso_labels, img, D.contour_levels(lo, hi, N_LEVELS), surf.rect, log)
         self._update_arrows()
         self.pi.setRange(xRange=(surf.a[0], surf.a[-1]), yRange=(surf.b[0], surf.b[-1]), padding=0.02)
 
@@ -289,13 +277,40 @@ class Surface2DView(ViewBase):
         run = self.session.runs[max(surf.run, 0)]
         a = np.linspace(surf.a[0], surf.a[-1], D.ARROWS + 2)[1:-1]
         b = np.linspace(surf.b[0], surf.b[-1], D.ARROWS + 2)[1:-1]
-        ga, gb = S.grid_gradients(run.problem, run._spec, surf.plane, a, b)
+        spec, pen = self._surface_spec(max(surf.run, 0))
+        ga, gb = S.grid_gradients(run.problem, spec, surf.plane, a, b, with_penalty=pen)
         A, B = np.meshgrid(a, b)
         x, y = arrow_segments(A, B, ga, gb, 0.4 * min(a[1] - a[0], b[1] - b[0]))
         self.arrow_item.setData(x, y)
 
     def _on_arrows_toggled(self, _on: bool) -> None:
         self._update_arrows()
+
+    def _surface_spec(self, sel: int):
+        spec, pen, self._surface_reg = D.surface_spec(self.session.runs, sel, self.penalty_box.isChecked())
+        return spec, pen
+
+    def _recompute(self) -> None:
+        if self.session.runs and self.session.is_ready and self.kind != "none":
+            {"exact": self._rescale_exact, "curve": self._rescale_curve, "plane": self.request_plane}[self.kind]()
+
+    def _set_colour_label(self) -> None:
+        if self._surface_reg is not None and self.kind in ("exact", "plane"):
+            kind, lam = self._surface_reg
+            self.bar.getAxis("left").setLabel(tr("loss + {kind} penalty (λ = {lam})", kind=kind, lam=f"{lam:g}")
+                                              + (" (log10)" if self.log_colours else ""))
+
+    def _on_penalty_toggled(self, _on: bool) -> None:
+        self._on_session_rebuilt()     # the marked minimum and the surface both change
+
+    def _on_session_config_changed(self, _label: str) -> None:
+        """λ (or the regulariser) changed: the penalised surface follows at once."""
+        if not self.penalty_box.isChecked():
+            return
+        src = D.penalty_source(self.session.runs)
+        now = None if src is None else (src.config.reg.kind, src.config.reg.lam)
+        if now != self._surface_reg:
+            self._recompute()
 
     # --- per frame ----------------------------------------------------------------------------
     def _on_session_frame(self) -> None:
@@ -318,6 +333,7 @@ class Surface2DView(ViewBase):
             if "ema" in items:
                 ex, ey = self._coords(run, run.ema_history[rows], rows, ema=True)
                 self._set_xy(items["ema"], ex, ey)
+                self._set_xy(items["ema_current"], ex[-1:], ey[-1:])
             m = drawable(x, y)
             if m.any():
                 outside |= not (self._inside(x[m].min(), y[m].min()) and self._inside(x[m].max(), y[m].max()))
@@ -422,9 +438,3 @@ class Surface2DView(ViewBase):
         self.runner.cancel()
         self.runner.wait()
 
-
-def _small_font():
-    from PySide6.QtGui import QFont
-    f = QFont()
-    f.setPointSize(10)
-    return f

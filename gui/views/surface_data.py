@@ -56,11 +56,31 @@ class Surface:
         return self.a[0] <= x <= self.a[-1] and self.b[0] <= y <= self.b[-1]
 
 
-def grid_surface(problem, spec, plane: S.Plane, xr, yr, n: int = GRID) -> Surface:
+def grid_surface(problem, spec, plane: S.Plane, xr, yr, n: int = GRID, with_penalty: bool = False) -> Surface:
     a = np.linspace(xr[0], xr[1], n)
     b = np.linspace(yr[0], yr[1], n)
-    Z = S.grid_losses(problem, spec, plane, a, b)
+    Z = S.grid_losses(problem, spec, plane, a, b, with_penalty=with_penalty)
     return Surface(plane, a, b, Z)
+
+
+def penalty_source(runs, preferred: int = 0):
+    """The run whose regulariser a "with penalty" surface adds: the preferred run when it has one,
+    else the first run that has one; None when no run is regularised."""
+    if not runs:
+        return None
+    order = [runs[min(max(preferred, 0), len(runs) - 1)]] + list(runs)
+    return next((r for r in order if r.config.reg.kind != "none" and r.config.reg.lam > 0), None)
+
+
+def penalised_spec(spec, source_spec):
+    """A copy of ``spec`` (the loss, model and data of the surface's run) with the regulariser
+    kind and λ of ``source_spec``: the runs of a comparison share data and model, so this is the
+    surface that run sees, penalty included."""
+    from engine import kernels as K
+    net, hyper = spec[0].copy(), spec[1].copy()
+    net[K.N_REG] = source_spec[0][K.N_REG]
+    hyper[K.H_LAM] = source_spec[1][K.H_LAM]
+    return net, hyper
 
 
 def display_values(Z: np.ndarray) -> tuple[np.ndarray, bool, tuple[float, float]]:
@@ -103,8 +123,18 @@ class Projector:
         return rel @ self._pinv.T
 
 
+def surface_spec(runs, sel: int, penalty_on: bool):
+    """(spec, with_penalty, (reg kind, λ) or None) for the surface of run ``sel``: with the penalty
+    on, its spec with the λ-term of a regularised run (itself when it has one)."""
+    run = runs[min(max(sel, 0), len(runs) - 1)]
+    src = penalty_source(runs, sel) if penalty_on else None
+    if src is None:
+        return (run._spec[0].copy(), run._spec[1].copy()), False, None
+    return penalised_spec(run._spec, src._spec), True, (src.config.reg.kind, src.config.reg.lam)
+
+
 def plane_surface(problem, spec, centre, trajectories: list[np.ndarray], kind: str, sel: int,
-                  n: int = GRID) -> Surface:
+                  n: int = GRID, with_penalty: bool = False) -> Surface:
     """A plane through ``centre`` (PCA of run ``sel``'s path, or random filter-normalised), with
     a window around every path's projection; the loss on a grid over it."""
     if kind == "pca":
@@ -117,7 +147,7 @@ def plane_surface(problem, spec, centre, trajectories: list[np.ndarray], kind: s
     pts = [proj(t[np.linspace(0, len(t) - 1, min(len(t), 2000)).astype(int)]) for t in trajectories if len(t)]
     pts = np.vstack(pts + [np.zeros((1, 2))])
     xr, yr = S.extent(pts, None, min_half=min_half)
-    return grid_surface(problem, spec, plane, xr, yr, n)
+    return grid_surface(problem, spec, plane, xr, yr, n, with_penalty)
 
 
 class _Signals(QObject):
