@@ -1,0 +1,392 @@
+"""Export core: a view to PNG, SVG, CSV, GIF or MP4; the whole history to CSV.  No widgets here.
+
+Every writer writes to a temporary name in the target folder and renames it at the end, so an
+error or a cancel leaves no partial file; every failure is an ``ExportError`` with one line of text.
+The format follows the file's extension.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import math
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+FORMATS = (".png", ".svg", ".csv", ".gif", ".mp4")
+DEFAULT_WIDTH = 1600        # px of a PNG
+ANIMATION_WIDTH = 1000      # px of a GIF/MP4 frame (60 frames at 1600 px make a 10 MB GIF)
+SETTLE_S = 5.0              # longest wait for a view's background surface job
+
+
+class ExportError(Exception):
+    """One line saying what could not be exported and why."""
+
+
+class ExportCancelled(ExportError):
+    def __init__(self):
+        super().__init__("export cancelled")
+
+
+# --- targets --------------------------------------------------------------------------------------
+def format_of(path) -> str:
+    ext = Path(path).suffix.lower()
+    if ext not in FORMATS:
+        shown = f"'{ext}'" if ext else "no extension"
+        raise ExportError(f"cannot export to {path}: {shown} is not a known format "
+                          f"(allowed: {', '.join(FORMATS)})")
+    return ext
+
+
+def check_target(path) -> Path:
+    """The path if a file can be written there, else ExportError naming the reason."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ExportError(f"cannot write {path}: it is a folder; give a file name such as figure.png")
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {path}: folder does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExportError(f"cannot write {path}: folder is not writable")
+    return path
+
+
+@contextlib.contextmanager
+def _atomic(path):
+    """Yields a temporary path beside ``path`` (same extension); renamed onto it on success."""
+    path = check_target(path)
+    tmp = path.with_name(f".{path.stem}.part-{os.getpid()}{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+# --- views ----------------------------------------------------------------------------------------
+def is_gl(view) -> bool:
+    """Whether the view draws with OpenGL (its export item is a GLViewWidget, not a scene item)."""
+    item = view.export_items()
+    return item is not None and hasattr(item, "grabFramebuffer")
+
+
+def _view_name(view) -> str:
+    return getattr(view, "export_name", None) or type(view).__name__
+
+
+def settle(view, timeout: float = SETTLE_S) -> None:
+    """Let the view finish drawing: queued events, its background surface job, a pending rescale."""
+    from PySide6.QtWidgets import QApplication
+    end = time.perf_counter() + timeout
+    while True:
+        QApplication.processEvents()
+        runner = getattr(view, "runner", None)
+        later = getattr(view, "_later", None)
+        busy = (runner is not None and runner.busy) or (later is not None and later.isActive())
+        if not busy or time.perf_counter() > end:
+            break
+        time.sleep(0.01)
+    QApplication.processEvents()
+
+
+def render_image(view, width: int = DEFAULT_WIDTH):
+    """The view as a QImage ``width`` pixels wide (text and lines scale with it)."""
+    from PySide6.QtCore import Qt
+    width = int(width)
+    if width < 16 or width > 20000:
+        raise ExportError(f"width {width} px is not allowed (16 to 20000)")
+    item = view.export_items()
+    if item is None:
+        raise ExportError(f"the view {_view_name(view)} has nothing to export")
+    if is_gl(view):
+        if not getattr(view, "available", True):
+            raise ExportError("the 3-D view needs an X display with OpenGL; run under xvfb-run or use "
+                              "the 2-D surface view")
+        img = item.grabFramebuffer()
+        if img.isNull() or img.width() == 0:
+            raise ExportError("the 3-D view could not be read back from OpenGL")
+        return img.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+    from pyqtgraph.exporters import ImageExporter
+    try:
+        exp = ImageExporter(item)
+        exp.parameters()["width"] = width
+        if exp.parameters()["height"] % 2:            # even sizes suit video encoders
+            exp.parameters().param("height").setValue(exp.parameters()["height"] + 1,
+                                                      blockSignal=exp.heightChanged)
+        img = exp.export(toBytes=True)
+    except Exception as exc:  # noqa: BLE001 - a pyqtgraph failure becomes one line, never a traceback
+        raise ExportError(f"the view {_view_name(view)} could not be drawn ({type(exc).__name__}: {exc})") \
+            from None
+    if img is None or img.isNull():
+        raise ExportError(f"the view {_view_name(view)} could not be drawn")
+    return img
+
+
+def export_png(view, path, width: int = DEFAULT_WIDTH) -> Path:
+    img = render_image(view, width)
+    with _atomic(path) as tmp:
+        if not img.save(str(tmp), "PNG"):
+            raise OSError(0, "the image could not be saved")
+    return Path(path)
+
+
+def export_svg(view, path) -> Path:
+    if is_gl(view):
+        raise ExportError("the 3-D view exports PNG only (it is drawn with OpenGL, not as vectors)")
+    from pyqtgraph.exporters import SVGExporter
+    item = view.export_items()
+    if item is None:
+        raise ExportError(f"the view {_view_name(view)} has nothing to export")
+    _patch_svg_exporter()
+    try:
+        data = SVGExporter(item).export(toBytes=True)
+    except Exception as exc:  # noqa: BLE001 - a pyqtgraph failure becomes one line, never a traceback
+        raise ExportError(f"the view {_view_name(view)} could not be drawn as SVG ({type(exc).__name__}: {exc})") \
+            from None
+    with _atomic(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def _patch_svg_exporter() -> None:
+    """pyqtgraph 0.13/0.14's SVG exporter cannot read the separate 'Z' (close path) token that Qt ≥ 6.9's
+    SVG generator writes (a ViewBox border), and fails.  Take the Zs out around its coordinate
+    rewrite and put them back where they were."""
+    import sys
+
+    import pyqtgraph.exporters.SVGExporter  # noqa: F401 - the module, not the class of the same name
+    mod = sys.modules["pyqtgraph.exporters.SVGExporter"]
+    orig = mod.correctCoordinates
+    if getattr(orig, "_descent_patched", False):
+        return
+
+    def correct(node, defs, item, options):
+        closed = []
+        for el in node.getElementsByTagName("path"):
+            toks = el.getAttribute("d").split()
+            where = [i - n for n, i in enumerate(j for j, t in enumerate(toks) if t in ("Z", "z"))]
+            if where:
+                el.setAttribute("d", " ".join(t for t in toks if t not in ("Z", "z")))
+                closed.append((el, where))
+        orig(node, defs, item, options)
+        for el, where in closed:
+            toks = el.getAttribute("d").split()
+            for n, i in enumerate(where):
+                toks.insert(i + n, "Z")
+            el.setAttribute("d", " ".join(toks))
+
+    correct._descent_patched = True
+    mod.correctCoordinates = correct
+
+
+def _cell(v) -> str:
+    if isinstance(v, (str, bytes)):
+        return v if isinstance(v, str) else v.decode()
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if not math.isfinite(f):
+        return ""
+    return str(int(f)) if f.is_integer() and abs(f) < 2 ** 53 else repr(f)
+
+
+def export_csv(view, path) -> Path:
+    """The columns the view shows; shorter columns padded with empty cells."""
+    data = view.view_data()
+    if not data:
+        raise ExportError(f"the view {_view_name(view)} shows no data to export yet")
+    cols = [np.asarray(c).ravel() for c in data.values()]
+    n = max(len(c) for c in cols)
+    with _atomic(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(list(data))
+            for i in range(n):
+                w.writerow([_cell(c[i]) if i < len(c) else "" for c in cols])
+    return Path(path)
+
+
+def export_history_csv(session, path) -> Path:
+    """Every recorded step of every run: the columns of ``python main.py run --csv``."""
+    from engine.cli import UsageError, write_history_csv
+    path = check_target(path)
+    if path.suffix.lower() != ".csv":
+        raise ExportError(f"cannot write {path}: the history is exported as .csv")
+    if not session.runs:
+        raise ExportError("this preset has no training runs to export")
+    try:
+        with session.lock:
+            write_history_csv(str(path), session.runs)
+    except UsageError as exc:
+        raise ExportError(str(exc)) from None
+    return path
+
+
+# --- animation ------------------------------------------------------------------------------------
+def frame_steps(frames: int, start: int, end: int) -> np.ndarray:
+    if frames < 1:
+        raise ExportError(f"frames must be ≥ 1, not {frames}")
+    if start < 0 or end < start:
+        raise ExportError(f"the step range {start}–{end} is empty")
+    return np.rint(np.linspace(start, end, int(frames))).astype(np.int64)
+
+
+def _to_pil(qimg):
+    from PIL import Image
+    from PySide6.QtGui import QImage
+    q = qimg.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, bpl = q.width(), q.height(), q.bytesPerLine()
+    buf = np.frombuffer(q.constBits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)[:, :w * 3]
+    return Image.fromarray(buf.reshape(h, w, 3).copy(), "RGB")
+
+
+def _frames(view, session, steps, width, progress, cancelled):
+    """Yields one PIL image per step (the view redrawn at each), then restores the cursor."""
+    from PySide6.QtWidgets import QApplication
+    keep = session.cursor
+    try:
+        session.set_cursor(int(steps[-1]))    # the whole range first: the view frames every path
+        settle(view)
+        for i, k in enumerate(steps):
+            if cancelled is not None and cancelled():
+                raise ExportCancelled()
+            session.set_cursor(int(k))
+            QApplication.processEvents()
+            yield _to_pil(render_image(view, width))
+            if progress is not None:
+                progress(i + 1, len(steps))
+    finally:
+        session.set_cursor(keep)
+
+
+def export_animation(view, session, path, frames: int = 60, fps: float = 15, start: int = 0,
+                     end: int | None = None, progress=None, cancelled=None,
+                     width: int = ANIMATION_WIDTH) -> Path:
+    """The view over steps evenly spaced in [start, end] as a GIF (Pillow) or an MP4 (ffmpeg).
+
+    ``progress(done, total)`` after each frame; ``cancelled()`` is asked before each frame."""
+    ext = format_of(path)
+    if ext not in (".gif", ".mp4"):
+        raise ExportError(f"an animation is written as .gif or .mp4, not {ext}")
+    if not (isinstance(fps, (int, float)) and math.isfinite(fps) and 0 < fps <= 100):
+        raise ExportError(f"fps must be between 0 and 100, not {fps}")
+    end = session.head if end is None else min(int(end), session.head)
+    steps = frame_steps(frames, int(start), end)
+    if ext == ".mp4" and shutil.which("ffmpeg") is None:
+        raise ExportError("MP4 export needs ffmpeg, which is not installed here; export a .gif instead")
+    check_target(path)
+    if ext == ".gif":
+        return _write_gif(view, session, path, steps, fps, width, progress, cancelled)
+    return _write_mp4(view, session, path, steps, fps, width, progress, cancelled)
+
+
+def _palette(image):
+    """A 256-colour palette for the frames: the last frame's colours plus, given bands of their own
+    so a median cut keeps them exactly, the run colours and the marker colours (small areas)."""
+    from PIL import Image, ImageColor
+
+    from gui.style import FOREGROUND, LABEL_BLUE, LABEL_RED, RUN_COLOURS
+    keys = RUN_COLOURS + [LABEL_RED, LABEL_BLUE, FOREGROUND, "#FF2D2D", "#FFFFFF", "#000000", "#808080"]
+    w, h = image.size
+    band = max(h // 40, 4)
+    sheet = Image.new("RGB", (w, h + band * len(keys)), "white")
+    sheet.paste(image, (0, 0))
+    for i, c in enumerate(keys):
+        sheet.paste(ImageColor.getrgb(c), (0, h + i * band, w, h + (i + 1) * band))
+    return sheet.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+
+
+def _write_gif(view, session, path, steps, fps, width, progress, cancelled) -> Path:
+    from PIL import Image
+    images = list(_frames(view, session, steps, width, progress, cancelled))
+    duration = max(int(round(100.0 / fps)) * 10, 20)   # GIF stores hundredths of a second
+    # one palette for every frame, from the last (fullest) one, and no dithering: steady colours
+    # and flat areas that compress (dithered heat maps make GIFs ten times larger)
+    palette = _palette(images[-1])
+    images = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
+    with _atomic(path) as tmp:
+        first, rest = images[0], images[1:]
+        first.save(tmp, format="GIF", save_all=True, append_images=rest, duration=duration, loop=0,
+                   optimize=False)
+    return Path(path)
+
+
+def _write_mp4(view, session, path, steps, fps, width, progress, cancelled) -> Path:
+    with _atomic(path) as tmp:
+        proc = None
+        try:
+            for img in _frames(view, session, steps, width, progress, cancelled):
+                if proc is None:
+                    w, h = img.size
+                    proc = subprocess.Popen(
+                        ["ffmpeg", "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+                         "-s", f"{w}x{h}", "-r", f"{fps:g}", "-i", "-", "-vf",
+                         "pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white", "-c:v", "libx264",
+                         "-pix_fmt", "yuv420p", "-f", "mp4", str(tmp)],
+                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                if img.size != (w, h):
+                    img = img.resize((w, h))
+                proc.stdin.write(img.tobytes())
+            proc.stdin.close()
+            err = proc.stderr.read().decode(errors="replace").strip()
+            if proc.wait() != 0:
+                last = err.splitlines()[-1] if err else f"exit code {proc.returncode}"
+                raise ExportError(f"ffmpeg could not write {path}: {last}")
+        except BrokenPipeError:
+            err = proc.stderr.read().decode(errors="replace").strip() if proc else ""
+            raise ExportError(f"ffmpeg stopped while writing {path}: "
+                              f"{err.splitlines()[-1] if err else 'broken pipe'}") from None
+        finally:
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return Path(path)
+
+
+# --- by extension ---------------------------------------------------------------------------------
+def export_view(view, path, width: int = DEFAULT_WIDTH) -> Path:
+    """A still of the view in the format named by the extension (.png .svg .csv)."""
+    ext = format_of(path)
+    check_target(path)
+    if ext == ".png":
+        return export_png(view, path, width)
+    if ext == ".svg":
+        return export_svg(view, path)
+    if ext == ".csv":
+        return export_csv(view, path)
+    raise ExportError(f"{ext} is an animation: give frames and fps (e.g. --frames 60 --fps 15)")
+
+
+def can_export(view, ext: str) -> bool:
+    """Whether the view can be written in this format (the 3-D view has no SVG)."""
+    if ext == ".svg" and is_gl(view):
+        return False
+    if is_gl(view) and ext in (".png", ".gif", ".mp4") and not getattr(view, "available", True):
+        return False
+    return True
+
+
+def export_all(views: dict, folder, width: int = DEFAULT_WIDTH) -> tuple[list[Path], list[str]]:
+    """<key>.png, .svg and .csv of every view into ``folder``; returns (written, skipped reasons)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ExportError(f"cannot write to {folder}: folder does not exist")
+    written, skipped = [], []
+    for key, view in views.items():
+        for ext in (".png", ".svg", ".csv"):
+            if not can_export(view, ext):
+                skipped.append(f"{key}{ext}: not available for this view")
+                continue
+            try:
+                written.append(export_view(view, folder / f"{key}{ext}", width))
+            except ExportError as exc:
+                skipped.append(f"{key}{ext}: {exc}")
+    return written, skipped

@@ -1,0 +1,172 @@
+"""``python main.py export --preset NAME [--run LABEL] [--steps N] --view VIEW --out FILE
+[--width PX] [--frames N --fps F]``: draw one view to a file, offscreen, and print the path.
+
+The format follows the extension (.png .svg .csv .gif .mp4).  Bad input → one line on stderr,
+exit 2, and no file (not even a partial one).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+
+VIEW_SIZE = (1000, 625)   # logical px of the drawn view; a 1600 px PNG scales text and lines ×1.6
+GL_VIEWS = ("surface3d",)
+
+
+class _Usage(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not argparse's usage block
+        raise _Usage(f"export: {message}")
+
+
+def _int(lo: int):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"{v} is not allowed (must be ≥ {lo})")
+        return v
+    return parse
+
+
+def _fps(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (e.g. 15)") from None
+    if not 0 < v <= 100:
+        raise argparse.ArgumentTypeError(f"{text} is not allowed (frames per second between 0 and 100)")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python main.py export", description="Draw a view to a file, offscreen.")
+    p.add_argument("--preset", required=True, help="preset name (python main.py presets lists them)")
+    p.add_argument("--run", dest="label", help="only the run with this label")
+    p.add_argument("--steps", type=_int(0), help="updates to train first (default: the preset's steps)")
+    p.add_argument("--view", required=True, help="which view to draw")
+    p.add_argument("--out", required=True, help="output file: .png .svg .csv .gif or .mp4")
+    p.add_argument("--width", type=_int(16), help="image width in pixels (PNG default 1600, GIF/MP4 1000)")
+    p.add_argument("--frames", type=_int(1), help="frames of an animation (.gif/.mp4; default 60)")
+    p.add_argument("--fps", type=_fps, help="frames per second of an animation (default 15)")
+    return p
+
+
+def keep_only_run(session, label: str) -> None:
+    """Rebuild the session's comparison with the one run called ``label``."""
+    from engine.run import Comparison
+    from gui.export import ExportError
+    runs = [(lab, o) for lab, o in session.preset.runs if lab == label]
+    if session.comparison is None or not runs:
+        allowed = ", ".join(session.preset.run_labels()) or "none: this preset has no runs"
+        raise ExportError(f"preset {session.preset.name} has no run {label!r} (allowed: {allowed})")
+    session.pause()
+    session.comparison = Comparison(session.preset.name, session.base, runs)
+    session.cursor = 0
+    session.rebuilt.emit()
+    session.frame.emit()
+
+
+def _choose_platform(view: str) -> None:
+    """Offscreen unless the 3-D view asks for GL and an X display is there to give it."""
+    if view in GL_VIEWS:
+        if not os.environ.get("DISPLAY"):
+            raise _Usage("the 3-D view needs an X display with OpenGL; run under xvfb-run or use --view surface")
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
+    else:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def _quiet_offscreen_warnings() -> None:
+    """The offscreen platform warns about every top-level widget; the export's output is the path."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_mode, _context, message):
+        if "propagateSizeHints" not in message:
+            sys.stderr.write(message + "\n")
+    qInstallMessageHandler(handler)
+
+
+def main(argv: list[str]) -> int:
+    try:
+        return _main(argv)
+    except _Usage as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str]) -> int:
+    from engine import presets as P
+    from engine.config import ConfigError
+
+    args = build_parser().parse_args(argv)
+    try:
+        preset = P.get(args.preset)
+    except ConfigError as exc:
+        raise _Usage(str(exc)) from None
+    _choose_platform(args.view)
+
+    from gui.export import ExportError, check_target, format_of
+    try:
+        ext = format_of(args.out)
+        check_target(args.out)
+    except ExportError as exc:
+        raise _Usage(str(exc)) from None
+    animated = ext in (".gif", ".mp4")
+    if not animated and (args.frames is not None or args.fps is not None):
+        raise _Usage(f"--frames/--fps make an animation: give an --out ending in .gif or .mp4, not {ext}")
+    if ext == ".mp4" and shutil.which("ffmpeg") is None:
+        raise _Usage("MP4 export needs ffmpeg, which is not installed here; export a .gif instead")
+
+    from PySide6.QtWidgets import QApplication
+
+    from gui.qt_compat import guard_singletons
+    from gui.style import configure_pyqtgraph
+    guard_singletons()
+    _quiet_offscreen_warnings()
+    app = QApplication.instance() or QApplication(["descent-export"])
+    configure_pyqtgraph()
+    from gui.views import VIEW_CLASSES
+    if args.view not in VIEW_CLASSES:
+        raise _Usage(f"unknown view {args.view!r} (allowed: {', '.join(VIEW_CLASSES)})")
+
+    from gui.session import Session
+    session = Session(preset.name)
+    view = None
+    try:
+        session.warm_up_blocking()
+        if args.label:
+            keep_only_run(session, args.label)
+        if session.runs:
+            steps = args.steps if args.steps is not None else session.base.steps
+            session.step(steps)
+        view = VIEW_CLASSES[args.view][1](session)
+        view.export_name = args.view
+        view.resize(*VIEW_SIZE)
+        view.show()
+        from gui.export import export_animation, export_view, settle
+        settle(view)
+        if args.view in GL_VIEWS and not getattr(view, "available", True):
+            raise ExportError("the 3-D view needs an X display with OpenGL; run under xvfb-run or use "
+                              "--view surface")
+        if animated:
+            out = export_animation(view, session, args.out, frames=args.frames or 60, fps=args.fps or 15,
+                                   start=0, end=session.head, width=args.width or 1000)
+        else:
+            out = export_view(view, args.out, args.width or 1600)
+    except (ExportError, ConfigError) as exc:
+        raise _Usage(str(exc)) from None
+    finally:
+        if view is not None and hasattr(view, "shutdown"):
+            view.shutdown()
+        session.shutdown()
+        app.processEvents()
+    print(out)
+    return 0
