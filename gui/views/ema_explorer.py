@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QWidget)
+from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine.ema import EmaDemo, effective_decay
 from gui.i18n import tr
@@ -35,12 +35,12 @@ class EmaExplorer(ViewBase):
         super().__init__(session, parent)
         self.demo = EmaDemo()
         self.w1_spin = QDoubleSpinBox()
-        self.w1_spin.setRange(-1e6, 1e6)
-        self.w1_spin.setDecimals(4)
+        self.w1_spin.setRange(-1e4, 1e4)
+        self.w1_spin.setDecimals(3)
         self.w1_spin.setKeyboardTracking(False)
         self.w1_spin.valueChanged.connect(self._on_w1_changed)
         self.step_spin = QSpinBox()
-        self.step_spin.setRange(0, 10 ** 9)
+        self.step_spin.setRange(0, 10 ** 6)
         self.step_spin.setKeyboardTracking(False)
         self.step_spin.valueChanged.connect(self._on_step_changed)
         self.apply_button = QPushButton(tr("Apply (ema_op)"))
@@ -49,13 +49,6 @@ class EmaExplorer(ViewBase):
         self.script_button.clicked.connect(self._on_script_clicked)
         self.reset_button = QPushButton(tr("Reset"))
         self.reset_button.clicked.connect(self._on_reset_clicked)
-        self.controls = QWidget()
-        row = QHBoxLayout(self.controls)
-        row.setContentsMargins(0, 0, 0, 0)
-        for w in (QLabel("w1"), self.w1_spin, QLabel("global_step"), self.step_spin, self.apply_button,
-                  self.script_button, self.reset_button):
-            row.addWidget(w)
-        self._toolbar.addWidget(self.controls)
         self._finish_toolbar()
         self.formula = QLabel("")
         self.formula.setTextFormat(Qt.RichText)
@@ -65,7 +58,18 @@ class EmaExplorer(ViewBase):
         f.setPointSize(FONT_PT)
         self.formula.setFont(f)
         self.layout().addWidget(self.formula)
-        body = QHBoxLayout()
+        # left: the inputs, the buttons and the table, stacked (the dock can stay narrow); right: the plot
+        self.controls = QWidget()
+        col = QVBoxLayout(self.controls)
+        col.setContentsMargins(4, 0, 0, 0)
+        grid = QGridLayout()
+        grid.addWidget(QLabel("w1"), 0, 0)
+        grid.addWidget(self.w1_spin, 0, 1)
+        grid.addWidget(QLabel("global_step"), 1, 0)
+        grid.addWidget(self.step_spin, 1, 1)
+        col.addLayout(grid)
+        for b in (self.apply_button, self.script_button, self.reset_button):
+            col.addWidget(b)
         self.plot = pg.PlotWidget()
         self.pi = self.plot.getPlotItem()
         style_plot(self.pi)
@@ -81,9 +85,11 @@ class EmaExplorer(ViewBase):
         self.table.setHorizontalHeaderLabels(["#", tr("operation"), "w1", tr("shadow"), "global_step", "d"])
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.setMinimumWidth(380)
+        self.table.setMinimumWidth(160)
+        col.addWidget(self.table, 1)
+        body = QHBoxLayout()
+        body.addWidget(self.controls, 2)
         body.addWidget(self.plot, 3)
-        body.addWidget(self.table, 2)
         self.layout().addLayout(body, 1)
         self._columns: dict[str, np.ndarray] = {}
         self._mode = "demo"
@@ -108,7 +114,6 @@ class EmaExplorer(ViewBase):
                 self.legend.addItem(self.w_item, tr("{label}: {name} (raw)", label=run.label, name=name))
                 self.legend.addItem(self.shadow_item, tr("{label}: {name} (shadow)", label=run.label, name=name))
         self.controls.setVisible(self._mode == "demo")
-        self.table.setVisible(self._mode == "demo")
         self.plot.setVisible(self._mode != "none")
         if self._mode == "none":
             self.formula.setText(tr(NO_EMA))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLabel
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel
 
 from engine import explain as E
 from gui.i18n import tr
@@ -45,21 +45,28 @@ class LossShapeView(ViewBase):
         self.target_spin.setDecimals(3)
         self.target_spin.setSingleStep(0.1)
         self.target_spin.setValue(1.0)
+        self.target_spin.setToolTip(tr("target y_ for mse and the custom loss"))
         self.target_spin.valueChanged.connect(self._on_value_changed)
         self.ce_spin = QDoubleSpinBox()
         self.ce_spin.setRange(0.0, 1.0)
         self.ce_spin.setDecimals(2)
         self.ce_spin.setSingleStep(0.1)
         self.ce_spin.setValue(1.0)
+        self.ce_spin.setToolTip(tr("target y_ for cross entropy (the true class's share)"))
         self.ce_spin.valueChanged.connect(self._on_value_changed)
         self.deriv_box = QCheckBox(tr("derivatives"))
         self.deriv_box.toggled.connect(self._on_value_changed)
         self.logx_box = QCheckBox(tr("log x (cross entropy)"))
         self.logx_box.toggled.connect(self._on_logx_toggled)
-        for w in (QLabel(tr("target y_ (mse, custom)")), self.target_spin, QLabel(tr("target y_ (ce)")),
-                  self.ce_spin, self.deriv_box, self.logx_box):
+        for w in (QLabel("y_"), self.target_spin, QLabel(tr("y_ (ce)")), self.ce_spin):
             self._toolbar.addWidget(w)
         self._finish_toolbar()
+        row = QHBoxLayout()                 # a second row keeps the dock narrow
+        row.setContentsMargins(4, 0, 4, 0)
+        row.addWidget(self.deriv_box)
+        row.addWidget(self.logx_box)
+        row.addStretch(1)
+        self.layout().addLayout(row)
         self.glw = pg.GraphicsLayoutWidget()
         self.layout().addWidget(self.glw, 1)
         self.caption = QLabel("")
