@@ -253,8 +253,8 @@ def history_table(runs) -> tuple[list[str], list[np.ndarray]]:
         header += [f"ema_{i}" for i in range(P_)]
     blocks = []
     for r in runs:
-        n = r.step + 1
-        cols = [np.arange(n, dtype=np.float64), r.lr_history, r.batch_loss_history, r.losses()]
+        n = len(r.steps_history)
+        cols = [r.steps_history.astype(np.float64), r.lr_history, r.batch_loss_history, r.losses()]
         th = np.full((n, P_), np.nan)
         th[:, :r.problem.layout.size] = r.theta_history
         block = [np.column_stack(cols), th]

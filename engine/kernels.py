@@ -378,12 +378,13 @@ def batch_rows(net, n, k):
 
 
 @njit
-def advance(state, data, spec, lrs, hist, step0, nsteps):
-    """Apply ``nsteps`` updates starting after update ``step0``; record rows step0+1 …
+def advance(state, data, spec, lrs, hist, step0, row0, nsteps):
+    """Apply ``nsteps`` updates starting after update ``step0`` (history row ``row0``); record
+    rows row0+1 …
 
     Returns (updates done, status): status 0 = all done; DIV_LOSS = the loss at the state after
     step0+done updates is not finite (that state is bad: the caller drops it); DIV_THETA = update
-    step0+done+1 made θ non-finite (the state is restored from history row step0+done).
+    step0+done+1 made θ non-finite (the state is restored from history row row0+done).
     """
     theta, ema, slots = state
     X, Y = data
@@ -411,8 +412,8 @@ def advance(state, data, spec, lrs, hist, step0, nsteps):
             return s, DIV_LOSS
         _opt_step(net, hyper, theta, slots, grad, lrs[s], k + 1 - net[N_T0])
         if not _all_finite(theta):
-            theta[:] = h_theta[k]
-            slots[:, :] = h_slots[k]
+            theta[:] = h_theta[row0 + s]
+            slots[:, :] = h_slots[row0 + s]
             return s, DIV_THETA
         if ema_mode != EMA_OFF:
             d = ema_decay
@@ -420,14 +421,15 @@ def advance(state, data, spec, lrs, hist, step0, nsteps):
                 d = min(d, (1.0 + (k + 1)) / (10.0 + (k + 1)))
             for p in range(P):
                 ema[p] -= (ema[p] - theta[p]) * (1.0 - d)
-                h_ema[k + 1, p] = ema[p]
+                h_ema[row0 + s + 1, p] = ema[p]
+        row = row0 + s + 1
         for p in range(P):
-            h_theta[k + 1, p] = theta[p]
+            h_theta[row, p] = theta[p]
         for q in range(slots.shape[0]):
             for p in range(P):
-                h_slots[k + 1, q, p] = slots[q, p]
-        h_lr[k + 1] = lrs[s]
-        h_bloss[k + 1] = loss
+                h_slots[row, q, p] = slots[q, p]
+        h_lr[row] = lrs[s]
+        h_bloss[row] = loss
     return nsteps, 0
 
 

@@ -1,8 +1,12 @@
 """A training run: configuration, θ, optimiser slots, EMA and the recorded history.
 
 ``Run.advance(n)`` applies n updates in one jitted call (chunked so the precomputed rates stay
-small).  Row k of every history array is the state after k updates; the full-data loss of a row
-is computed on demand (``losses``) and cached, so recording stays cheap at millions of steps.
+small).  Every step is recorded — row k is the state after k updates — until the history reaches
+its memory budget; from then on the older part is thinned evenly (it keeps the steps that are
+multiples of a power-of-two stride) while the most recent half stays at full resolution, so
+memory stays bounded however long a run goes.  ``steps_history`` gives each row's step and
+``rows(steps)`` finds the rows for steps.  The full-data loss of a row is computed on demand
+(``losses``) and cached, so recording stays cheap at millions of steps.
 A non-finite loss or θ stops the run: ``diverged_at`` is the update that produced a non-finite θ
 or a θ whose loss is not finite, and the history ends at the last state before it.
 """
@@ -19,6 +23,8 @@ from .registry import SLOT_NAMES
 from .schedules import learning_rates
 
 CHUNK = 1 << 16
+HISTORY_BYTES = 56 * 2 ** 20   # per run; beyond it older history is thinned
+MIN_ROWS = 4096
 # groups whose change means the run must start again (the rest apply from the current step)
 RESTART_GROUPS = ("data", "model", "loss", "reg", "init", "ema", "batch")
 
@@ -43,6 +49,7 @@ class Run:
         self._spec = self.problem.spec(self.config, self._t0)
         self._cap = 0
         self._len = 0
+        self._stride = 1          # the older history keeps steps that are multiples of this
         self._alloc(1024)
         self.theta = theta0.copy()
         self.ema = theta0.copy() if self.config.ema.enabled else np.zeros(0)
@@ -66,7 +73,7 @@ class Run:
         # rows ≥ len are never read before being written, so they start uninitialised
         new = dict(theta=np.empty((cap, P)), ema=np.empty((cap, E)), slots=np.zeros((cap, S, P)),
                    lr=np.empty(cap), bloss=np.empty(cap), loss=np.empty(cap), known=np.zeros(cap, bool),
-                   eloss=np.empty(cap), eknown=np.zeros(cap, bool))
+                   eloss=np.empty(cap), eknown=np.zeros(cap, bool), step=np.empty(cap, np.int64))
         if self._cap:
             n = self._len
             for key, arr in new.items():
@@ -84,12 +91,59 @@ class Run:
         h["slots"][0] = self.slots
         h["lr"][0] = np.nan
         h["bloss"][0] = np.nan
+        h["step"][0] = 0
         self._len = 1
+
+    @property
+    def max_rows(self) -> int:
+        """Rows the history may hold before it is thinned (from the memory budget)."""
+        P = self.problem.layout.size
+        S = len(SLOT_NAMES[self.config.optimizer.name])
+        row = 8 * (P * (1 + S) + (P if self.config.ema.enabled else 0) + 5) + 2
+        return max(MIN_ROWS, HISTORY_BYTES // row)
+
+    @property
+    def thinned(self) -> bool:
+        """Whether older steps have been dropped from the history."""
+        return self._stride > 1
 
     @property
     def step(self) -> int:
         """Updates applied so far (the head of the history)."""
-        return self._len - 1
+        return int(self._h["step"][self._len - 1])
+
+    def _thin(self) -> None:
+        """Halve the older part of the history until it fits: keep steps that are multiples of a
+        doubled stride there; the most recent half of the budget stays at full resolution."""
+        h, n = self._h, self._len
+        recent = self.max_rows // 2
+        first = True
+        while n > self.max_rows * 3 // 4:
+            boundary = n - recent
+            if not first or self._stride == 1:   # first bring the newly old rows to the stride
+                self._stride *= 2
+            first = False
+            keep = np.ones(n, bool)
+            keep[:boundary] = h["step"][:boundary] % self._stride == 0
+            idx = np.flatnonzero(keep)
+            for key, arr in h.items():
+                arr[:idx.size] = arr[idx]
+            n = idx.size
+        self._len = n
+
+    def rows(self, steps) -> np.ndarray:
+        """History rows for the given steps: the row of that step, or of the last recorded step
+        before it when it was thinned away."""
+        steps = np.asarray(steps, dtype=np.int64)
+        if not self.thinned:
+            return np.clip(steps, 0, self._len - 1)
+        r = np.searchsorted(self._h["step"][:self._len], steps, side="right") - 1
+        return np.clip(r, 0, self._len - 1)
+
+    @property
+    def steps_history(self) -> np.ndarray:
+        """The step (updates applied) of each history row."""
+        return self._h["step"][:self._len]
 
     @property
     def finished(self) -> bool:
@@ -104,16 +158,19 @@ class Run:
         done = 0
         t = time.perf_counter()
         while done < n:
-            m = min(n - done, CHUNK)
+            m = min(n - done, CHUNK, max(self.max_rows // 4, 1))
+            if self._len + m > self.max_rows:
+                self._thin()
             if self._len + m > self._cap:
-                self._alloc(max(2 * self._cap, self._len + m))
-            k = self.step
+                self._alloc(min(max(2 * self._cap, self._len + m), self.max_rows))
+            k, row = self.step, self._len - 1
             lrs = learning_rates(self.config.optimizer.lr, self.config.schedule, np.arange(k, k + m))
             h = self._h
             got, div = K.advance((self.theta, self.ema, self.slots), self.problem.data, self._spec, lrs,
-                                 (h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"]), k, m)
+                                 (h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"]), k, row, m)
             h["known"][self._len:self._len + got] = False
             h["eknown"][self._len:self._len + got] = False
+            h["step"][self._len:self._len + got] = np.arange(k + 1, k + 1 + got)
             self._len += got
             done += got
             if div == K.DIV_THETA:      # update step+1 made θ non-finite; state is at step
@@ -129,15 +186,17 @@ class Run:
         return done
 
     def truncate(self, k: int) -> None:
-        """Go back to the state after k updates, discarding the recorded future."""
-        k = int(np.clip(k, 0, self.step))
+        """Go back to the state after k updates (or the last recorded step before k when the
+        history was thinned there), discarding the recorded future."""
+        r = int(self.rows([int(np.clip(k, 0, self.step))])[0])
         h = self._h
-        self._len = k + 1
-        self.theta[:] = h["theta"][k]
+        self._len = r + 1
+        self.theta[:] = h["theta"][r]
         if self.ema.size:
-            self.ema[:] = h["ema"][k]
-        self.slots[:] = h["slots"][k]
+            self.ema[:] = h["ema"][r]
+        self.slots[:] = h["slots"][r]
         self.diverged_at = None
+        k = self.step
         if k < self._t0:
             self._t0 = 0
             self._spec = self.problem.spec(self.config, 0)
@@ -196,23 +255,24 @@ class Run:
         return self._h["bloss"][:self._len]
 
     def losses(self, steps=None, ema: bool = False) -> np.ndarray:
-        """Full-data loss (without the penalty) at the given history rows (all by default)."""
-        steps = np.arange(self._len) if steps is None else np.asarray(steps, dtype=np.int64)
+        """Full-data loss (without the penalty) at the given steps (every recorded row by default)."""
+        rows = np.arange(self._len) if steps is None else self.rows(steps)
         key, known = ("eloss", "eknown") if ema else ("loss", "known")
         if ema and not self.config.ema.enabled:
             raise ValueError("this run has no EMA")
         src = self._h["ema" if ema else "theta"]
-        missing = np.unique(steps[~self._h[known][steps]])
+        missing = rows[~self._h[known][rows]]
         if missing.size:
+            missing = np.unique(missing)
             vals = self.evaluate(src[missing])
             self._h[key][missing] = vals
             self._h[known][missing] = True
-        return self._h[key][steps]
+        return self._h[key][rows]
 
     def penalties(self, steps=None) -> np.ndarray:
-        """The regularisation term at the given history rows."""
-        steps = np.arange(self._len) if steps is None else np.asarray(steps, dtype=np.int64)
-        return penalty(self.problem, self.config, self._h["theta"][steps])
+        """The regularisation term at the given steps (every recorded row by default)."""
+        rows = np.arange(self._len) if steps is None else self.rows(steps)
+        return penalty(self.problem, self.config, self._h["theta"][rows])
 
     def evaluate(self, thetas: np.ndarray, with_penalty: bool = False) -> np.ndarray:
         thetas = np.ascontiguousarray(np.atleast_2d(thetas), dtype=np.float64)
@@ -223,8 +283,9 @@ class Run:
     def batch_gradient(self, k: int) -> np.ndarray:
         """The gradient update k+1 used (at θ after k updates, on its batch, with the penalty)."""
         rows = K.batch_rows(self._spec[0], self.problem.n, k)
+        r = int(self.rows([k])[0])
         out = np.empty((1, self.problem.layout.size))
-        K.grads_at(np.ascontiguousarray(self._h["theta"][k:k + 1]), self.problem.data, rows,
+        K.grads_at(np.ascontiguousarray(self._h["theta"][r:r + 1]), self.problem.data, rows,
                    self._spec, True, out)
         return out[0]
 

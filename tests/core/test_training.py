@@ -210,3 +210,27 @@ def test_custom_loss_pushes_predictions(name, sign):
     r = _run(p.run_config("custom"), 20000)
     bias = np.mean(r.problem.X @ r.theta - r.problem.Y[:, 0])
     assert sign * bias > 0.01
+
+
+def test_long_runs_thin_older_history_and_keep_recent_steps(monkeypatch):
+    import engine.run as R
+    monkeypatch.setattr(R, "HISTORY_BYTES", 1)        # the budget falls to MIN_ROWS rows
+    monkeypatch.setattr(R, "MIN_ROWS", 1000)
+    cfg = presets.get("opt4_1").run_config("adam")
+    r = _run(cfg, 20000)
+    full = _run(cfg.with_overrides({}), 0)
+    assert r.step == 20000 and r.thinned and len(r.steps_history) <= 1000
+    steps = r.steps_history
+    assert steps[0] == 0 and np.all(np.diff(steps) > 0)
+    d = np.diff(steps)
+    assert np.all(d[-500:] == 1)                       # the recent stretch at full resolution
+    assert np.all(np.diff(d) <= 0)                     # older is sparser, never denser
+    stride = d[0]
+    assert stride > 1 and np.all(steps[steps < steps[-1] - 750] % stride == 0)  # evenly thinned
+    ref = reference.train(cfg, full.problem, full.theta0, 20000)
+    np.testing.assert_allclose(r.theta_history, ref["theta"][steps], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(r.theta, ref["theta"][-1], rtol=1e-9)
+    r.truncate(12345)                                  # back to a thinned-away step: the last kept one
+    assert r.step <= 12345 and r.step in set(steps.tolist())
+    r.advance(20000 - r.step)
+    np.testing.assert_allclose(r.theta, ref["theta"][-1], rtol=1e-9)
