@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
 
+from engine import explain as E
 from engine.registry import REGULARIZERS
 from gui.i18n import tr
 from gui.style import run_colour
@@ -138,6 +139,20 @@ class LossView(ViewBase):
                 cols[f"{run.label}_penalty"] = pen
                 self._set(items["penalty"], steps, pen, log)
         self._columns = cols
+        self._show_accuracy(cursor)
+
+    def _show_accuracy(self, cursor: int) -> None:
+        """Classifiers: each run's accuracy at the cursor beside the loss (engine.explain.accuracy)."""
+        parts = []
+        for run in self.session.runs:
+            if run.problem.objective or run.problem.dataset.kind == "regression":
+                return
+            theta = run.theta_history[min(cursor, run.step)]
+            acc = E.accuracy(run.problem, run._spec, theta) if np.all(np.isfinite(theta)) else None
+            if acc is not None:
+                parts.append(f"{run.label} {100 * acc:.1f} %")
+        if parts:
+            self.readout.setText(tr("accuracy: {parts}", parts=", ".join(parts)))
 
     @staticmethod
     def _set(item, x, y, log: bool) -> None:

@@ -127,6 +127,8 @@ def test_loss_view_draws_penalty(qtbot, make_session):
     l2 = s.runs[1]
     assert "penalty" in v._items[1] and "penalty" not in v._items[0]
     np.testing.assert_allclose(v.view_data()["l2_penalty"], l2.penalties(v.view_data()["l2_step"]))
+    acc = E.accuracy(l2.problem, l2._spec, l2.theta_history[200])
+    assert f"l2 {100 * acc:.1f} %" in v.readout.text()      # classifiers: accuracy beside the loss
 
 
 def test_loss_shapes_are_the_engines(qtbot, make_session):
