@@ -96,6 +96,7 @@ class NetworkView(ViewBase):
         self.message.setText(text)
         self.message.setVisible(bool(text))
         self.plot.setVisible(not text)
+        self.run_combo.setVisible(not text)
 
     def _run(self):
         runs = self.session.runs
