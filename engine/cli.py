@@ -192,7 +192,7 @@ def _report(args, name, nsteps, runs, total) -> None:
         out_runs.append({
             "label": r.label, "optimizer": r.config.optimizer.name,
             "params": r.theta.tolist(), "loss": loss, "penalty": pen, "total_loss": loss + pen,
-            "lr": float(r.lr_history[k]) if k >= 1 else None,
+            "lr": float(r.lr_history[-1]) if k >= 1 else None,
             "ema_params": r.ema.tolist() if r.config.ema.enabled else None,
             "diverged_at": r.diverged_at, "step": k,
             "layers": r.problem.layout.layers, "parameters": r.problem.layout.size,

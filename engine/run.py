@@ -23,7 +23,7 @@ from .registry import SLOT_NAMES
 from .schedules import learning_rates
 
 CHUNK = 1 << 16
-HISTORY_BYTES = 56 * 2 ** 20   # per run; beyond it older history is thinned
+HISTORY_BYTES = 36 * 2 ** 20   # per run by default; beyond it older history is thinned
 MIN_ROWS = 4096
 # groups whose change means the run must start again (the rest apply from the current step)
 RESTART_GROUPS = ("data", "model", "loss", "reg", "init", "ema", "batch")
@@ -31,8 +31,9 @@ RESTART_GROUPS = ("data", "model", "loss", "reg", "init", "ema", "batch")
 
 class Run:
     def __init__(self, label: str, config: Config, problem: Problem | None = None,
-                 theta0: np.ndarray | None = None):
+                 theta0: np.ndarray | None = None, history_bytes: int | None = None):
         self.label = label
+        self.history_bytes = history_bytes
         self.problem = problem if problem is not None else Problem(config)
         validate(config, None if self.problem.objective else self.problem.n)
         self.config = config
@@ -100,7 +101,7 @@ class Run:
         P = self.problem.layout.size
         S = len(SLOT_NAMES[self.config.optimizer.name])
         row = 8 * (P * (1 + S) + (P if self.config.ema.enabled else 0) + 5) + 2
-        return max(MIN_ROWS, HISTORY_BYTES // row)
+        return max(MIN_ROWS, (self.history_bytes or HISTORY_BYTES) // row)
 
     @property
     def thinned(self) -> bool:
@@ -306,7 +307,8 @@ def penalty(problem: Problem, cfg: Config, thetas: np.ndarray) -> np.ndarray:
 class Comparison:
     """Several runs on the same problem and start, differing in one thing (the chapter's race)."""
 
-    def __init__(self, name: str, base: Config, runs: list[tuple[str, dict]]):
+    def __init__(self, name: str, base: Config, runs: list[tuple[str, dict]],
+                 history_bytes: int | None = None):
         self.name = name
         self.base = base
         self.run_overrides = list(runs)
@@ -318,7 +320,7 @@ class Comparison:
             same = (cfg.data, cfg.model) == (base.data, base.model)
             p = problem if same else Problem(cfg)
             t0 = theta0 if same and cfg.init == base.init else None
-            self.runs.append(Run(label, cfg, p, t0))
+            self.runs.append(Run(label, cfg, p, t0, history_bytes))
 
     def advance(self, n: int) -> None:
         for run in self.runs:

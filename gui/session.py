@@ -24,6 +24,7 @@ TICK_MS = 15
 MAX_SPEED = 10 ** 7
 SYNC_LIMIT = 2000    # up to this many updates per frame the timer applies them itself
 CHUNK_S = 0.002      # the worker's target time per locked chunk
+HISTORY_BYTES = 48 * 2 ** 20   # for all runs together; older history is thinned beyond it
 
 
 class _Trainer(threading.Thread):
@@ -145,7 +146,8 @@ class Session(QObject):
         self.pause()
         base = base if base is not None else self.preset.config
         runs = overrides if overrides is not None else list(self.preset.runs)
-        self.comparison = Comparison(self.preset.name, base, runs) if self.preset.kind == "race" else None
+        self.comparison = (Comparison(self.preset.name, base, runs, HISTORY_BYTES // max(len(runs), 1))
+                           if self.preset.kind == "race" else None)
         self.cursor = 0
         self.rebuilt.emit()
         self.frame.emit()
