@@ -188,7 +188,7 @@ class DecisionView(ViewBase):
             self._draw_run(run, items, min(s.cursor, run.step))
 
     def _draw_run(self, run, items: dict, k: int) -> None:
-        theta = run.theta_history[k]
+        theta = run.theta_history[run.rows([k])[0]]     # the row of step k (history may be thinned)
         if not np.all(np.isfinite(theta)):
             self.maps[run.label] = np.full((GRID, GRID) if items["k"] == 1 else (GRID, GRID, items["k"]), np.nan)
             self.accuracies[run.label] = None

@@ -208,8 +208,8 @@ class EmaExplorer(ViewBase):
         if run is None:
             return
         k = min(self.session.cursor, run.step)
-        rows = path_rows(k)
-        steps = np.arange(k + 1) if isinstance(rows, slice) else rows
+        rows = path_rows(int(run.rows([k])[0]))          # rows, not steps: the history may be thinned
+        steps = run.steps_history[rows]
         raw = run.theta_history[rows][:, 0]
         shadow = run.ema_history[rows][:, 0]
         i = self.session.runs.index(run)

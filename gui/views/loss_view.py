@@ -124,8 +124,10 @@ class LossView(ViewBase):
             cols[f"{run.label}_step"] = steps
             cols[f"{run.label}_loss"] = full
             self._set(items["full"], steps, full, log)
-            bsteps, batch = binned_batch_loss(run.batch_loss_history, k, sample_steps(k, BATCH_BINS))
-            cols[f"{run.label}_batch_loss"] = run.batch_loss_history[steps]
+            r = int(run.rows([k])[0])       # binned over history rows (older ones may be thinned)
+            brows, batch = binned_batch_loss(run.batch_loss_history, r, sample_steps(r, BATCH_BINS))
+            bsteps = run.steps_history[brows]
+            cols[f"{run.label}_batch_loss"] = run.batch_loss_history[run.rows(steps)]
             if self.batch_box.isChecked():
                 self._set(items["batch"], bsteps, batch, log)
             else:
@@ -147,7 +149,7 @@ class LossView(ViewBase):
         for run in self.session.runs:
             if run.problem.objective or run.problem.dataset.kind == "regression":
                 return
-            theta = run.theta_history[min(cursor, run.step)]
+            theta = run.theta_history[run.rows([min(cursor, run.step)])[0]]
             acc = E.accuracy(run.problem, run._spec, theta) if np.all(np.isfinite(theta)) else None
             if acc is not None:
                 parts.append(f"{run.label} {100 * acc:.1f} %")

@@ -206,7 +206,7 @@ class NetworkView(ViewBase):
         if self._drawn == (run.label, k, run.step):
             return
         self._drawn = (run.label, k, run.step)
-        theta = run.theta_history[k]
+        theta = run.theta_history[run.rows([k])[0]]     # the row of step k (history may be thinned)
         w = theta[self._edge_index]
         self._weights = w
         widths = edge_widths(w)

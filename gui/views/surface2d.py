@@ -184,7 +184,7 @@ class Surface2DView(ViewBase):
         pts = []
         for run in self.session.runs:
             k = min(self.session.cursor, run.step)
-            th = run.theta_history[path_rows(k, 2000)]
+            th = run.theta_history[path_rows(int(run.rows([k])[0]), 2000)]
             pts.append(self.proj(th) if self.proj is not None else th)
         pts = np.vstack(pts)
         return pts[drawable(*pts.T)] if pts.size else pts
@@ -225,7 +225,7 @@ class Surface2DView(ViewBase):
         sel = max(self.run_combo.currentIndex(), 0)
         kind = self.kind_combo.currentData()
         cursor = self.session.cursor
-        trajs = [r.theta_history[:min(cursor, r.step) + 1].copy() for r in runs]
+        trajs = [r.theta_history[:int(r.rows([min(cursor, r.step)])[0]) + 1].copy() for r in runs]
         trajs = [t[drawable(*t.T)] for t in trajs]
         run = runs[sel]
         centre = trajs[sel][-1].copy() if len(trajs[sel]) else run.theta0.copy()
@@ -323,7 +323,7 @@ class Surface2DView(ViewBase):
         outside = False
         for run, items in zip(runs, self._run_items):
             k = min(cursor, run.step)
-            rows = path_rows(k)
+            rows = path_rows(int(run.rows([k])[0]))     # history rows (the history may be thinned)
             th = run.theta_history[rows]
             x, y = self._coords(run, th, rows)
             self._set_xy(items["path"], x, y)
@@ -359,7 +359,7 @@ class Surface2DView(ViewBase):
         if self.kind == "plane":
             p = self.proj(th)
             return p[:, 0], p[:, 1]
-        steps = np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
+        steps = run.steps_history[rows]
         return th[:, 0], run.losses(steps, ema=ema)
 
     def _inside(self, x: float, y: float) -> bool:
