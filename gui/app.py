@@ -34,9 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
+    doc = None
     if args.session:
-        sys.stderr.write("error: --session is not available yet (sessions arrive with the export issue)\n")
-        return 2
+        from engine.session_file import load
+        try:
+            doc = load(args.session)
+        except ConfigError as exc:
+            sys.stderr.write(f"error: {exc}\n")
+            return 2
     if not display_available():
         sys.stderr.write("error: no display available (DISPLAY / WAYLAND_DISPLAY unset); use "
                          "`python main.py run` or `python main.py export` to work headless\n")
@@ -46,19 +51,21 @@ def main(argv: list[str] | None = None) -> int:
 
     from gui.i18n import LANGUAGE
     from gui.main_window import MainWindow
-    from gui.qt_compat import guard_singletons
     from gui.session import Session
     from gui.style import configure_pyqtgraph
 
-    guard_singletons()
+    from PySide6.QtCore import QCoreApplication, Qt
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)  # docked GL views
     app = QApplication.instance() or QApplication(["Descent"])
     app.setApplicationName("Descent")
     app.setOrganizationName("Descent")
     configure_pyqtgraph()
     LANGUAGE.set(args.lang)
-    session = Session(args.preset)
+    session = Session(doc.preset if doc else args.preset)
     window = MainWindow(session)
     window.show()
+    if args.session:
+        window.session_menu.open_when_ready(args.session)
     session.start_warmup()
     code = app.exec()
     session.shutdown()

@@ -127,9 +127,7 @@ def _main(argv: list[str]) -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from gui.qt_compat import guard_singletons
     from gui.style import configure_pyqtgraph
-    guard_singletons()
     _quiet_offscreen_warnings()
     app = QApplication.instance() or QApplication(["descent-export"])
     configure_pyqtgraph()

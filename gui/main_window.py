@@ -7,11 +7,13 @@ from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
+from gui.export_menu import install_export_menu
 from gui.guide_panel import GuidePanel
 from gui.i18n import LANGUAGE, LANGUAGES, tr
 from gui.inspector import Inspector
 from gui.parameter_panel import ParameterPanel
 from gui.preset_picker import PresetPicker
+from gui.session_menu import install_session_menu
 from gui.status_bar import StatusBar
 from gui.transport import TransportBar
 
@@ -70,6 +72,8 @@ class MainWindow(QMainWindow):
         self._arrange()
         self._default_state = self.saveState(STATE_VERSION)
         self._build_menus()
+        install_session_menu(self, session)              # sets self.session_menu
+        install_export_menu(self, session, self.views)   # sets self.export_menu
 
         session.config_changed.connect(self._on_session_config_changed)
         session.ready.connect(self._on_session_ready)

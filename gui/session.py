@@ -27,6 +27,11 @@ CHUNK_S = 0.002      # the worker's target time per locked chunk
 HISTORY_BYTES = 48 * 2 ** 20   # for all runs together; older history is thinned beyond it
 
 
+def _plain(value):
+    """A setting's value as JSON can hold it (tuples become lists)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 class _Trainer(threading.Thread):
     """Trains the session's runs while ``go`` is set; never touches a widget."""
 
@@ -92,6 +97,7 @@ class Session(QObject):
         self._trainer: _Trainer | None = None
         self._reported: dict[str, int] = {}
         self._replaying = False
+        self.changes: list[dict] = []   # settings changed mid-run: {step, label, path, value, old}
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.setTimerType(Qt.PreciseTimer)
@@ -146,6 +152,7 @@ class Session(QObject):
         self.pause()
         base = base if base is not None else self.preset.config
         runs = overrides if overrides is not None else list(self.preset.runs)
+        self.changes = []
         self.comparison = (Comparison(self.preset.name, base, runs, HISTORY_BYTES // max(len(runs), 1))
                            if self.preset.kind == "race" else None)
         self.cursor = 0
@@ -168,6 +175,7 @@ class Session(QObject):
         for r in self.runs:
             r.truncate(0)
         self.cursor = 0
+        self.changes = [c for c in self.changes if c["step"] == 0]
         self.frame.emit()
 
     @property
@@ -191,6 +199,7 @@ class Session(QObject):
                 r.config = cfg
                 r.restart(theta)
             self.comparison.base = base
+            self.changes = []
         except ConfigError as exc:
             self.message.emit("error", str(exc))
             return
@@ -216,6 +225,7 @@ class Session(QObject):
             self.message.emit("error", str(exc))
             return False
         restart = any(r.needs_restart(cfg) for r, cfg in zip(targets, new))
+        old = targets[0].config.get(path) if targets else None
         with self.lock:    # the worker may be training: change settings between its chunks
             if self.cursor < self.head and not self.playing:
                 self._truncate_to_cursor()
@@ -228,15 +238,36 @@ class Session(QObject):
         if not label:
             self.comparison.base = self.comparison.base.with_overrides({path: value})
         if restart:
+            self.changes = []
             self.pause()
             self.cursor = 0
             self.rebuilt.emit()
+        else:
+            self.changes = [c for c in self.changes if c["step"] <= self.cursor]
+            self.changes.append({"step": int(self.cursor), "label": label or "", "path": path,
+                                 "value": _plain(value), "old": _plain(old)})
         self.config_changed.emit(label or "")
         self.frame.emit()
         return True
 
+    def adopt(self, doc) -> None:
+        """A loaded session (engine.session_file.SessionDoc): its runs replayed to its step.
+        The replay happens first; on ConfigError the current session is untouched."""
+        preset = P.get(doc.preset)
+        comparison = doc.build() if preset.kind == "race" else None
+        self.pause()
+        with self.lock:
+            self.preset = preset
+            self.comparison = comparison
+            self.cursor = min(int(doc.step), self.head)
+            self.changes = list(doc.changes)
+        self.rebuilt.emit()
+        self.config_changed.emit("")
+        self.frame.emit()
+
     # --- transport ----------------------------------------------------------------------------
     def _truncate_to_cursor(self) -> None:
+        self.changes = [c for c in self.changes if c["step"] <= self.cursor]
         for r in self.runs:
             if r.step > self.cursor:
                 r.truncate(self.cursor)

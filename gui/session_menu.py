@@ -47,26 +47,13 @@ def save_session(session, path) -> Path:
 
 
 def adopt(session, doc: SF.SessionDoc) -> None:
-    """Replace the session's runs by the document's, replayed to its step.  Everything that can fail
-    (the replay included) happens before the session is touched."""
-    preset = P.get(doc.preset)
-    comparison = doc.build() if preset.kind == "race" else None
-    session.pause()
-    with session.lock:
-        session.preset = preset
-        session.comparison = comparison
-        head = max((r.step for r in comparison.runs), default=0) if comparison else 0
-        session.cursor = min(int(doc.step), head)
-        if hasattr(session, "changes"):
-            session.changes = list(doc.changes)
+    """Replace the session's runs by the document's (``Session.adopt``), then its view settings."""
+    session.adopt(doc)
     speed, step_n = doc.view.get("speed"), doc.view.get("step_n")
     if isinstance(speed, int) and speed > 0:
         session.speed = speed
     if isinstance(step_n, int) and step_n > 0:
         session.step_n = step_n
-    session.rebuilt.emit()
-    session.config_changed.emit("")
-    session.frame.emit()
 
 
 def open_session(session, path) -> SF.SessionDoc:

@@ -25,8 +25,6 @@ def _point_settings_at(path) -> None:
 def _settings_isolated(request, tmp_path_factory):
     """No Qt test ever reads or writes the user's real settings (tests without Qt import no Qt)."""
     if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
-        from gui.qt_compat import guard_singletons
-        guard_singletons()          # PySide6 6.12 on CPython 3.11 releases None once per void call
         _point_settings_at(tmp_path_factory.mktemp("qsettings"))
 
 
