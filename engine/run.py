@@ -101,7 +101,8 @@ class Run:
         P = self.problem.layout.size
         S = len(SLOT_NAMES[self.config.optimizer.name])
         row = 8 * (P * (1 + S) + (P if self.config.ema.enabled else 0) + 5) + 2
-        return max(MIN_ROWS, (self.history_bytes or HISTORY_BYTES) // row)
+        budget = HISTORY_BYTES if self.history_bytes is None else self.history_bytes
+        return max(MIN_ROWS, budget // row)
 
     @property
     def thinned(self) -> bool:

@@ -94,13 +94,16 @@ class Inspector(QWidget):
         self._last = time.perf_counter()
         names = run.problem.layout.names
         n = min(len(names), MAX_ROWS)
-        theta = run.theta_history[k][:n]
+        r = int(run.rows([k])[0])          # the recorded row (older history may be thinned)
+        k = int(run.steps_history[r])
+        theta = run.theta_history[r][:n]
         slot_names = SLOT_NAMES[run.config.optimizer.name]
-        slots = run.slots_history[k][:, :n] if len(slot_names) else np.zeros((0, n))
+        slots = run.slots_history[r][:, :n] if len(slot_names) else np.zeros((0, n))
         if k >= 1:
-            update = theta - run.theta_history[k - 1][:n]
-            grad = run.batch_gradient(k - 1)[:n] if s.is_ready else np.full(n, np.nan)
-            lr = float(run.lr_history[k])
+            whole = r >= 1 and run.steps_history[r - 1] == k - 1
+            update = theta - run.theta_history[r - 1][:n] if whole else np.full(n, np.nan)
+            grad = run.batch_gradient(k - 1)[:n] if s.is_ready and whole else np.full(n, np.nan)
+            lr = float(run.lr_history[r])
             text = tr("update {k} of run “{label}”: learning rate {lr}", k=k, label=run.label, lr=fmt(lr))
         else:
             update = grad = np.full(n, np.nan)

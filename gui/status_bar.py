@@ -66,7 +66,7 @@ class StatusBar(QStatusBar):
                 loss = float(r.losses([k])[0])
                 text += " · " + tr("loss {loss}", loss=f"{loss:.5g}")
             if k >= 1:
-                text += " · " + tr("lr {lr}", lr=f"{float(r.lr_history[k]):.4g}")
+                text += " · " + tr("lr {lr}", lr=f"{float(r.lr_history[r.rows([k])[0]]):.4g}")
             parts.append(f"<span style='color:{run_colour(i)}'>■</span> {text}")
         if not parts:
             parts.append(tr("step {k}", k=s.cursor))

@@ -37,6 +37,14 @@ def sample_steps(cursor: int, n: int = MAX_POINTS) -> np.ndarray:
     return np.unique(np.concatenate([[0, cursor], lin, geo]))
 
 
+def history_sample(run, cursor: int, n: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, steps): at most ~n recorded history rows up to the cursor and their step numbers
+    (rows and steps differ once a long run's older history has been thinned)."""
+    last = int(run.rows([min(max(int(cursor), 0), run.step)])[0])
+    rows = sample_steps(last, n)
+    return rows, run.steps_history[rows]
+
+
 def path_rows(cursor: int, n: int = MAX_PATH) -> np.ndarray | slice:
     """Rows of a path to draw: all of them up to the cursor when few, else strided plus the cursor."""
     if cursor + 1 <= n:

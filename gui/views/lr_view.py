@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel
 from engine.schedules import FORMULAS, learning_rates
 from gui.i18n import tr
 from gui.style import FONT_PT, run_colour
-from gui.views.common import ViewBase, legend, sample_steps, set_labels, style_plot
+from gui.views.common import ViewBase, history_sample, legend, set_labels, style_plot
 
 MAX_CURVE = 4000
 
@@ -167,15 +167,17 @@ class LRView(ViewBase):
         g = max(cursor - 1, 0)
         for run, items, curves in zip(self.session.runs, self._items, self._curves):
             k = min(cursor, run.step)
-            steps = sample_steps(k)[1:] if k >= 1 else np.zeros(0, np.int64)
-            lr = run.lr_history[steps]
+            rows, steps = history_sample(run, k)
+            rows, steps = rows[1:], steps[1:]       # row 0 (the start) has no update
+            lr = run.lr_history[rows]
             x, y = staircase_xy(steps, lr)
             self._set_xy(items["applied"], x, y)
             cols[f"{run.label}_step"] = steps
             cols[f"{run.label}_lr"] = lr
             cfg = run.config
-            dot = learning_rates(cfg.optimizer.lr, cfg.schedule, [g]) if k < 1 else run.lr_history[[k]]
-            self._set_xy(items["dots"], [max(k, 1)], dot)
+            last = int(run.rows([k])[0])
+            dot = learning_rates(cfg.optimizer.lr, cfg.schedule, [g]) if k < 1 else run.lr_history[[last]]
+            self._set_xy(items["dots"], [max(int(run.steps_history[last]), 1)], dot)
             if "other_dot" in items:
                 if "other" in curves:
                     flipped = replace(cfg.schedule, staircase=not cfg.schedule.staircase)

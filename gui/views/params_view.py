@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from gui.i18n import tr
 from gui.style import run_colour
-from gui.views.common import ViewBase, drawable, legend, sample_steps, set_labels, style_plot
+from gui.views.common import ViewBase, drawable, history_sample, legend, set_labels, style_plot
 
 MAX_COMPONENTS = 6
 STYLES = [Qt.SolidLine, Qt.DashLine, Qt.DotLine, Qt.DashDotLine, Qt.DashDotDotLine, Qt.SolidLine]
@@ -78,8 +78,8 @@ class ParamsView(ViewBase):
         self.cursor_line.setValue(cursor)
         cols: dict[str, np.ndarray] = {}
         for run, items in zip(self.session.runs, self._items):
-            steps = sample_steps(min(cursor, run.step))
-            th = run.theta_history[steps]
+            rows, steps = history_sample(run, cursor)
+            th = run.theta_history[rows]
             cols[f"{run.label}_step"] = steps
             for (name, fn), it in zip(self._series, items):
                 y = fn(th)
@@ -95,7 +95,7 @@ class ParamsView(ViewBase):
         step = max(int(round(vb.mapSceneToView(pos).x())), 0)
         parts = []
         for run in self.session.runs:
-            k = min(step, self.session.cursor, run.step)
+            k = int(run.rows([min(step, self.session.cursor, run.step)])[0])
             th = run.theta_history[k:k + 1]
             vals = ", ".join(f"{name}={float(fn(th)[0]):.4g}" for name, fn in self._series[:4])
             parts.append(f"{run.label}: {vals}")

@@ -13,7 +13,7 @@ from engine import surface as S
 from gui.i18n import tr
 from gui.style import FONT_PT, run_colour
 from gui.views import surface_data as D
-from gui.views.common import drawable, path_rows
+from gui.views.common import drawable, history_sample
 
 GRID_3D = 70
 HALF = 10.0     # x and y span [-HALF, HALF]
@@ -183,7 +183,7 @@ class Surface3DView(QWidget):
         self.labels[0].setData(text=bx)
         self.labels[1].setData(text=by)
         if self.kind == "exact":
-            pts = np.vstack([r.theta_history[path_rows(min(self.session.cursor, r.step), 2000)] for r in runs])
+            pts = np.vstack([r.theta_history[history_sample(r, self.session.cursor, 2000)[0]] for r in runs])
             pts = pts[drawable(*pts.T)]
             m = problem.minimum()
             xr, yr = S.extent(pts, m[None, :] if m is not None else None)
@@ -196,7 +196,7 @@ class Surface3DView(QWidget):
         if self.kind != "plane" or not runs:
             return
         cursor = self.session.cursor
-        trajs = [r.theta_history[:min(cursor, r.step) + 1].copy() for r in runs]
+        trajs = [r.theta_history[:int(r.rows([min(cursor, r.step)])[0]) + 1].copy() for r in runs]
         trajs = [t[drawable(*t.T)] for t in trajs]
         centre = trajs[0][-1].copy() if len(trajs[0]) else runs[0].theta0.copy()
         problem, spec = runs[0].problem, (runs[0]._spec[0].copy(), runs[0]._spec[1].copy())
@@ -253,10 +253,8 @@ class Surface3DView(QWidget):
             return
         cursor = self.session.cursor
         for run, path, head in zip(self.session.runs, self._paths, self._heads):
-            k = min(cursor, run.step)
-            rows = path_rows(k, 4000)
-            steps = np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
-            th = run.theta_history[steps]
+            rows, steps = history_sample(run, cursor, 4000)
+            th = run.theta_history[rows]
             xy = th if self.kind == "exact" else self.proj(th)
             pos = np.column_stack([self._sx(xy[:, 0]), self._sy(xy[:, 1]),
                                    self._loss_to_z(run.losses(steps)) + LIFT])

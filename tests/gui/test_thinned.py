@@ -1,0 +1,47 @@
+"""Every view and panel keeps working once a long run's older history has been thinned."""
+import numpy as np
+import pytest
+
+import engine.run as R
+from gui.session import Session
+from gui.views import VIEW_CLASSES
+
+
+@pytest.mark.parametrize("preset", ["opt4_1", "opt4_7"])
+def test_views_follow_a_thinned_history(qtbot, monkeypatch, preset):
+    monkeypatch.setattr(R, "MIN_ROWS", 600)
+    monkeypatch.setattr("gui.session.HISTORY_BYTES", 1)
+    session = Session(preset)
+    session.warm_up_blocking()
+    views = {k: cls(session) for k, (_t, cls) in VIEW_CLASSES.items() if k != "surface3d"}
+    for v in views.values():
+        qtbot.addWidget(v)
+    session.step(3000)
+    assert all(r.thinned for r in session.runs)
+    session.set_cursor(1234)      # inside the thinned part
+    session.set_cursor(session.head - 3)
+    for v in views.values():
+        data = v.view_data()
+        for key, col in data.items():
+            col = np.asarray(col)
+            if col.dtype.kind == "f":
+                assert np.all(np.isfinite(col) | np.isnan(col)), key
+    session.shutdown()
+
+
+def test_window_panels_follow_a_thinned_history(qtbot, monkeypatch, settings_tmp):
+    from gui.main_window import MainWindow
+    monkeypatch.setattr(R, "MIN_ROWS", 600)
+    monkeypatch.setattr("gui.session.HISTORY_BYTES", 1)
+    session = Session("opt4_1")
+    session.warm_up_blocking()
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.show()
+    window.inspector_dock.raise_()
+    session.step(3000)
+    for k in (1234, 2999, session.head):
+        session.set_cursor(k)
+        qtbot.wait(5)
+    assert window.inspector.table.rowCount() == 2
+    window.close()
