@@ -27,6 +27,15 @@ CHUNK_S = 0.002      # the worker's target time per locked chunk
 HISTORY_BYTES = 48 * 2 ** 20   # for all runs together; older history is thinned beyond it
 
 
+def _with_derived_defaults(run: Run, cfg: Config, path: str) -> Config:
+    """Switching from a constant rate to a decaying schedule starts decay_steps at the chapter's
+    LEARNING_RATE_STEP = number of samples / BATCH_SIZE (when the problem has data)."""
+    if (path == "schedule.name" and run.config.schedule.name == "constant" and cfg.schedule.name != "constant"
+            and not run.problem.objective):
+        return cfg.with_overrides({"schedule.decay_steps": max(run.problem.n / cfg.batch, 1.0)})
+    return cfg
+
+
 def _plain(value):
     """A setting's value as JSON can hold it (tuples become lists)."""
     return list(value) if isinstance(value, tuple) else value
@@ -217,7 +226,7 @@ class Session(QObject):
         """
         targets = [self.comparison.run(label)] if label else list(self.runs)
         try:
-            new = [r.config.with_overrides({path: value}) for r in targets]
+            new = [_with_derived_defaults(r, r.config.with_overrides({path: value}), path) for r in targets]
             for r, cfg in zip(targets, new):
                 from engine.config import validate
                 validate(cfg, None if r.problem.objective else r.problem.n)

@@ -36,6 +36,23 @@ def binned_batch_loss(history: np.ndarray, k: int, steps: np.ndarray) -> tuple[n
     return starts, means
 
 
+MAX_DROP_LINES = 40
+
+
+def rate_drop_steps(run, limit: int) -> np.ndarray:
+    """Updates at which the run's stepped schedule lowers the rate (update u uses global step
+    u − 1), up to its step count; empty when not stepped or more than ``limit`` drops."""
+    sch = run.config.schedule
+    if not (sch.staircase and sch.advance_global_step and sch.name in ("exponential", "inverse_time")):
+        return np.zeros(0)
+    n = max(run.config.steps, run.step)
+    count = int(n // sch.decay_steps)
+    if count == 0 or count > limit:
+        return np.zeros(0)
+    drops = np.ceil(np.arange(1, count + 1) * sch.decay_steps) + 1
+    return drops[drops <= n]
+
+
 class LossView(ViewBase):
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
@@ -60,6 +77,8 @@ class LossView(ViewBase):
         self._items: list[dict] = []
         self._columns: dict[str, np.ndarray] = {}
         self.pi.scene().sigMouseMoved.connect(self._on_scene_moved)
+        self._drop_lines: list[pg.InfiniteLine] = []
+        session.config_changed.connect(self._on_session_config_changed)
         self._connect()
 
     def _on_session_rebuilt(self) -> None:
@@ -100,7 +119,26 @@ class LossView(ViewBase):
                 term = REGULARIZERS[reg.kind].formula.split("loss + ", 1)[-1]
                 self.legend.addItem(items["penalty"], tr("{label} (penalty {term})", label=run.label, term=term))
             self._items.append(items)
+        self._mark_rate_drops()
         self.pi.enableAutoRange()
+
+    def _on_session_config_changed(self, _label: str) -> None:
+        self._mark_rate_drops()
+
+    def _mark_rate_drops(self) -> None:
+        """Faint vertical lines where a stepped (staircase) schedule lowers the rate, so a kink in
+        the loss can be matched with its cause; omitted when they would be too dense to read."""
+        for line in self._drop_lines:
+            self.pi.removeItem(line)
+        self._drop_lines = []
+        for i, run in enumerate(self.session.runs):
+            steps = rate_drop_steps(run, MAX_DROP_LINES)
+            for u in steps:
+                line = pg.InfiniteLine(pos=float(u), angle=90, movable=False,
+                                       pen=pg.mkPen(run_colour(i), width=1, style=Qt.DotLine))
+                line.setZValue(-5)
+                self.pi.addItem(line, ignoreBounds=True)
+                self._drop_lines.append(line)
 
     def _on_batch_toggled(self, _on: bool) -> None:
         self._on_session_frame()
