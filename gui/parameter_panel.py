@@ -14,6 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engine.config import Config, describe_range
+from engine.registry import OBJECTIVES
 from gui.i18n import LANGUAGE, tr
 
 # (config section, group title); "optimizer" is always per run
@@ -65,6 +66,9 @@ LEAVES = dict(leaf_paths(Config()))
 
 def shown(path: str, cfg: Config) -> bool:
     section, _, name = path.rpartition(".")
+    if cfg.data.name in OBJECTIVES and (section in ("model", "loss") or path == "batch"
+                                        or path.startswith("init.") and path != "init.start"):
+        return False   # an objective has no network, loss choice, batches or drawn weights
     if section == "optimizer":
         return name in OPTIMIZER_FIELDS.get(cfg.optimizer.name, (name,))
     if section == "schedule":

@@ -112,7 +112,6 @@ class LossView(ViewBase):
                 self.pi.addItem(it)
             self.legend.addItem(items["full"], run.label if reg.kind == "none"
                                 else tr("{label} (data loss)", label=run.label))
-            self.legend.addItem(items["batch"], tr("{label} (batch)", label=run.label))
             if "ema" in items:
                 self.legend.addItem(items["ema"], tr("{label} (EMA)", label=run.label))
             if "penalty" in items:

@@ -143,9 +143,10 @@ class LRView(ViewBase):
                 x, y = staircase_xy(x, y)
             self._set_xy(items["own"], x, y)
             self.legend.addItem(items["applied"], tr("{label}: rate applied", label=run.label))
-            kind = tr("stepped") if _is_stepped(run.config.schedule) else tr("smooth") \
-                if run.config.schedule.name in ("exponential", "inverse_time") else tr("schedule")
-            self.legend.addItem(items["own"], tr("{label}: {kind} schedule", label=run.label, kind=kind))
+            if run.config.schedule.name != "constant":   # a constant schedule is the applied line itself
+                kind = tr("stepped") if _is_stepped(run.config.schedule) else tr("smooth") \
+                    if run.config.schedule.name in ("exponential", "inverse_time") else run.config.schedule.name
+                self.legend.addItem(items["own"], tr("{label}: {kind} schedule", label=run.label, kind=kind))
             if "other" in items:
                 if "other" in curves:
                     x, y = curves["other"]

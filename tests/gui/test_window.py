@@ -5,6 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel
 
+from engine import presets as P
 from gui import main_window as MW
 from gui.i18n import LANGUAGE
 from gui.main_window import MainWindow
@@ -57,7 +58,7 @@ def test_transport_disabled_until_ready(qtbot, settings_tmp):
 def test_preset_switch_from_the_picker(win):
     session, window = win
     combo = window.picker.combo
-    assert combo.count() == 12
+    assert combo.count() == len(P.all_presets())
     combo.setCurrentIndex(combo.findData("opt4_4"))
     assert session.preset.name == "opt4_4"
     assert "opt4_4" in window.windowTitle()
