@@ -8,6 +8,10 @@ if os.environ.get("DESCENT_GL_TESTS") != "1":
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 import pytest  # noqa: E402
+from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
+
+# as gui/app.py does: GL views share one context group, so re-docked 3-D views keep their shaders
+QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
 
 def pytest_configure(config):
