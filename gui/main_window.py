@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from gui.export_menu import install_export_menu
 from gui.guide_panel import GuidePanel
@@ -153,6 +153,10 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("")
+        self.action_load_data = QAction(self)
+        self.action_load_data.triggered.connect(self._on_load_data_triggered)
+        self.file_menu.addAction(self.action_load_data)
+        self.file_menu.addSeparator()
         self.action_quit = QAction(self)
         self.action_quit.setShortcut(QKeySequence.StandardKey.Quit)
         self.action_quit.triggered.connect(self.close)
@@ -175,6 +179,24 @@ class MainWindow(QMainWindow):
             self.language_menu.addAction(a)
             self.language_actions[code] = a
 
+    def _on_load_data_triggered(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Load data from CSV"), "",
+                                              tr("CSV files (x1, x2, label) (*.csv);;All files (*)"))
+        if path:
+            self.load_data(path)
+
+    def load_data(self, path: str) -> bool:
+        """Train every run on a CSV file of the user's (two features and a label or target).
+        A malformed file is refused with the reason and the current data kept."""
+        if not self.session.runs:
+            self.session.message.emit("error", tr("This preset has no training runs to give data to."))
+            return False
+        if self.session.runs[0].problem.objective:
+            self.session.message.emit("error", tr("This preset optimises a formula, not data; pick a "
+                                                  "data preset (e.g. opt4_7) first."))
+            return False
+        return self.session.set_value("data", {"name": "csv", "path": path})
+
     def _fit_to_screen(self) -> None:
         screen = self.screen() or QGuiApplication.primaryScreen()
         w, h = DEFAULT_SIZE
@@ -194,6 +216,7 @@ class MainWindow(QMainWindow):
             dock.setWindowTitle(tr(title))
         self.file_menu.setTitle(tr("&File"))
         self.action_quit.setText(tr("Quit"))
+        self.action_load_data.setText(tr("Load data from CSV…"))
         self.view_menu.setTitle(tr("&View"))
         self.action_reset_layout.setText(tr("Reset layout"))
         self.language_menu.setTitle(tr("&Language"))
