@@ -73,3 +73,15 @@ def _problem_for(cfg: Config) -> Problem:
     if key not in _problems:
         _problems[key] = Problem(cfg)
     return _problems[key]
+
+
+def clipped_targets(problem: Problem, spec, theta, rows: tuple[int, int]) -> tuple[int, int]:
+    """For the clipped cross entropy: (how many target entries y_ > 0 in data rows r0..r1 have a
+    predicted probability below the clip 1e-12, how many target entries there are).  Those
+    entries' loss is stuck at −log(1e-12) and, as with TF's clip_by_value, their gradient is 0."""
+    r0, r1 = rows
+    if problem.objective or r1 <= r0:
+        return 0, 0
+    p = outputs(problem, spec, theta, problem.X[r0:r1])
+    y = problem.Y[r0:r1]
+    return int(np.sum((y > 0) & (p < K.CE_CLIP_LO))), int(np.sum(y > 0))

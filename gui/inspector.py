@@ -13,6 +13,8 @@ import numpy as np
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from engine.explain import clipped_targets
+from engine.kernels import batch_rows
 from engine.registry import SLOT_NAMES
 from gui.i18n import LANGUAGE, tr
 
@@ -76,6 +78,17 @@ class Inspector(QWidget):
         label = self.run_combo.currentText()
         return next((r for r in self.session.runs if r.label == label), None)
 
+    @staticmethod
+    def _clipping_text(run, k: int) -> str:
+        """How many of update k+1's targets were predicted below the clip (zero gradient)."""
+        r = int(run.rows([k])[0])
+        rows = batch_rows(run._spec[0], run.problem.n, k)
+        clipped, total = clipped_targets(run.problem, run._spec, run.theta_history[r], rows)
+        if clipped:
+            return tr("{c} of the batch's {t} targets have p < 1e-12: clip_by_value holds their loss at "
+                      "−log(1e-12) ≈ 27.6 and passes them no gradient", c=clipped, t=total)
+        return tr("no target in this batch is predicted below the clip 1e-12: clipping changes nothing here")
+
     # --- drawing -------------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
         if not force and not self.isVisible():
@@ -110,6 +123,8 @@ class Inspector(QWidget):
             text = tr("step 0 of run “{label}”: the start, before any update", label=run.label)
         if len(names) > n:
             text += "  " + tr("(first {n} of {total} parameters)", n=n, total=len(names))
+        if k >= 1 and run.config.loss.name == "ce" and s.is_ready:
+            text += "\n" + self._clipping_text(run, k - 1)
         self.summary.setText(text)
         headers = [tr("parameter"), "θ", tr("gradient"), tr("update")] + [tr(x) for x in slot_names]
         cols = [theta, grad, update] + [slots[i] for i in range(len(slot_names))]

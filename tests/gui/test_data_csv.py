@@ -40,3 +40,21 @@ def test_a_malformed_csv_is_refused_and_the_data_kept(window, tmp_path, text, ne
     assert not window.load_data(str(path))
     assert any(needle in m for m in messages), messages
     assert all(r.problem.dataset.name == "circle" for r in window.session.runs)
+
+
+def test_inspector_shows_where_clipping_zeroes_the_gradient(qtbot, settings_tmp):
+    from engine import explain
+    s = Session("ce-clipping")
+    s.warm_up_blocking()
+    w = MainWindow(s)
+    qtbot.addWidget(w)
+    w.show()
+    w.inspector_dock.raise_()
+    w.inspector.run_combo.setCurrentText("clipped-ce")
+    s.step(1)
+    w.inspector.refresh(force=True)
+    run = s.comparison.run("clipped-ce")
+    clipped, total = explain.clipped_targets(run.problem, run._spec, run.theta_history[0], (0, 30))
+    assert clipped > 0
+    assert f"{clipped} of the batch's {total} targets have p < 1e-12" in w.inspector.summary.text()
+    s.shutdown()
