@@ -18,7 +18,8 @@ from gui.status_bar import StatusBar
 from gui.transport import TransportBar
 
 STATE_VERSION = 1
-DEFAULT_SIZE = (1300, 720)
+DEFAULT_SIZE = (1300, 720)     # without a screen to measure
+SCREEN_SHARE = 0.92            # of the available screen: 1256×706 on a 1366×768 laptop, 1766×994 at 1080p
 SETUP_WIDTH = 330
 # default placement order of the views (unknown keys follow in their own order)
 VIEW_ORDER = ("surface", "loss", "lr", "params", "boundary", "network", "surface3d")
@@ -76,11 +77,14 @@ class MainWindow(QMainWindow):
         install_export_menu(self, session, self.views)   # sets self.export_menu
 
         session.config_changed.connect(self._on_session_config_changed)
+        session.rebuilt.connect(self._on_session_rebuilt)
         session.ready.connect(self._on_session_ready)
+        self._featured_for = None
         LANGUAGE.changed.connect(self._on_language_changed)
         self.retranslate()
         self._fit_to_screen()
         self._sized = self.restore_settings()
+        self._on_session_rebuilt()
 
     # --- construction --------------------------------------------------------------------------
     def _dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
@@ -202,7 +206,7 @@ class MainWindow(QMainWindow):
         w, h = DEFAULT_SIZE
         if screen is not None:
             avail = screen.availableGeometry()
-            w, h = min(w, avail.width()), min(h, avail.height())
+            w, h = int(avail.width() * SCREEN_SHARE), int(avail.height() * SCREEN_SHARE)
             self.resize(w, h)
             self.move(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h) // 2)
         else:
@@ -227,6 +231,30 @@ class MainWindow(QMainWindow):
         self.retranslate()
 
     # --- session -------------------------------------------------------------------------------
+    def featured_view(self) -> str | None:
+        """The view a preset is about, brought to the front of its tab group when it opens."""
+        s = self.session
+        if s.is_demo:
+            return "ema"
+        runs = s.runs
+        if not runs:
+            return None
+        if not runs[0].problem.objective and runs[0].problem.dataset.kind != "regression":
+            return "decision"
+        if any(r.config.schedule.name != "constant" for r in runs):
+            return "lr"
+        return None
+
+    def _on_session_rebuilt(self) -> None:
+        name = self.session.preset.name
+        if name == self._featured_for:
+            return
+        self._featured_for = name
+        key = self.featured_view()
+        dock = self.docks.get(f"view_{key}", (None,))[0] if key else None
+        if dock is not None:
+            dock.raise_()
+
     def _on_session_config_changed(self, label: str) -> None:
         if not label:
             self.retranslate()

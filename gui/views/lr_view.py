@@ -191,6 +191,23 @@ class LRView(ViewBase):
                 cols[f"{run.label}_{key}_lr"] = cy
         self._columns = cols
         self.formula.setText(formula_text(self.session.runs[0], max(cursor, 1)))
+        self._set_ranges()
+
+    def _set_ranges(self) -> None:
+        """Rates are ≥ 0: the y axis runs from 0 to a little above the largest rate drawn (a flat,
+        constant rate would otherwise autorange to ±0.5 around it); x spans the planned steps."""
+        top, right = 0.0, 1.0
+        for run, curves in zip(self.session.runs, self._curves):
+            for _x, y in curves.values():
+                finite = y[np.isfinite(y)]
+                if finite.size:
+                    top = max(top, float(finite.max()))
+            right = max(right, run.config.steps, run.step)
+        applied = [np.nanmax(r.lr_history[1:]) for r in self.session.runs if len(r.lr_history) > 1]
+        top = max([top] + [a for a in applied if np.isfinite(a)])
+        if top > 0:
+            self.pi.setYRange(0.0, top * 1.12, padding=0)
+        self.pi.setXRange(0.0, right, padding=0.02)
 
     def export_items(self):
         return self.pi

@@ -37,7 +37,9 @@ def win(qtbot, settings_tmp):
 def test_window_opens_with_title_docks_and_size(win):
     session, window = win
     assert "Descent" in window.windowTitle() and "opt4_1" in window.windowTitle()
-    assert window.width() <= 1300 and window.height() <= 720
+    avail = window.screen().availableGeometry()
+    assert window.width() <= max(avail.width(), window.minimumSizeHint().width(), 1366 * 0.92)
+    assert window.height() <= max(avail.height(), window.minimumSizeHint().height(), 768 * 0.92)
     names = {d.objectName() for d in window.findChildren(QDockWidget)}
     assert {"dock_setup", "dock_guide", "dock_inspector"} <= names
     assert all(n for n in names)
