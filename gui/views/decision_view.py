@@ -116,6 +116,16 @@ class DecisionView(ViewBase):
         self.message.setVisible(bool(text))
         self.glw.setVisible(not text)
 
+    def _want_stacked(self) -> bool:
+        """Several runs side by side in a wide panel, one above the other in a tall one."""
+        return len(self.session.runs) > 1 and self.width() < 1.3 * self.height()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self.session.runs and getattr(self, "_stacked", None) not in (None, self._want_stacked()):
+            self._on_session_rebuilt()
+            self._on_session_frame()
+
     def _on_session_rebuilt(self) -> None:
         self._clear()
         runs = self.session.runs
@@ -130,8 +140,9 @@ class DecisionView(ViewBase):
         rect = (x0 - dx / 2, y0 - dy / 2, dx * GRID, dy * GRID)
         labels = label_of(problem.Y)
         images = []
+        self._stacked = self._want_stacked()
         for i, run in enumerate(runs):
-            pi = self.glw.addPlot(row=0, col=i)
+            pi = self.glw.addPlot(row=i if self._stacked else 0, col=0 if self._stacked else i)
             style_plot(pi)
             pi.showGrid(x=False, y=False)
             pi.setAspectLocked(True)
