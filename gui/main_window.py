@@ -252,8 +252,13 @@ class MainWindow(QMainWindow):
         self._featured_for = name
         key = self.featured_view()
         dock = self.docks.get(f"view_{key}", (None,))[0] if key else None
-        if dock is not None:
-            dock.raise_()
+        if dock is None:
+            return
+        main = self.view_docks[0] if self.view_docks else None
+        if key == "ema" and main is not None and dock is not main and not dock.isFloating():
+            # a scripted demo has no runs to draw on the surface: give the explorer the big area
+            self.tabifyDockWidget(main, dock)
+        dock.raise_()
 
     def _on_session_config_changed(self, label: str) -> None:
         if not label:
