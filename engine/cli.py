@@ -59,6 +59,25 @@ def _floats(text: str) -> tuple[float, ...]:
     return vals
 
 
+def _number(text: str) -> float:
+    """Any finite number; its range is checked by the configuration (one line naming the range)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+    return v
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of whole numbers "
+                                         f"(e.g. 11 or 8,4)") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     root = _Parser(prog="descent", description="Descent — headless commands")
     sub = root.add_subparsers(dest="command", parser_class=_Parser)
@@ -74,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--init", type=_floats, help="start θ, comma-separated (one value per parameter)")
     run.add_argument("--seed", type=_count(0), help="initialisation seed (draws θ instead of a fixed start)")
     run.add_argument("--batch", type=_count(1), help="BATCH_SIZE")
+    run.add_argument("--decay", type=_number, help="schedule decay rate, in (0, 1]")
+    run.add_argument("--decay-steps", type=_number, help="schedule steps per decay period, > 0")
+    run.add_argument("--hidden", type=_ints, help="hidden layer sizes, comma-separated (e.g. 11)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument("--csv", metavar="FILE", help="write the whole history as CSV (long format)")
     bench = sub.add_parser("bench", help="engine throughput against a plain numpy loop")
@@ -92,6 +114,7 @@ def main(argv: list[str]) -> int:
                 print(f"{p.name}\t{p.description}")
             return 0
         if args.command == "run":
+            _cache_notice()
             return cmd_run(args)
         if args.command == "bench":
             from .bench import main as bench_main
@@ -101,6 +124,13 @@ def main(argv: list[str]) -> int:
     except (UsageError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _cache_notice() -> None:
+    """One line on stderr when the numba cache cannot be used (kernels compile in memory)."""
+    from . import jit
+    if jit.CACHE_NOTICE:
+        print(f"notice: {jit.CACHE_NOTICE}", file=sys.stderr)
 
 
 # --- run --------------------------------------------------------------------------------------
@@ -127,6 +157,12 @@ def _overrides(args) -> dict:
         o["optimizer.lr"] = args.lr
     if args.batch is not None:
         o["batch"] = args.batch
+    if args.decay is not None:
+        o["schedule.decay"] = args.decay
+    if args.decay_steps is not None:
+        o["schedule.decay_steps"] = args.decay_steps
+    if args.hidden is not None:
+        o["model.hidden"] = list(args.hidden)
     if args.seed is not None:
         o["init.seed"] = args.seed
         o["init.start"] = []
@@ -194,7 +230,7 @@ def _report(args, name, nsteps, runs, total) -> None:
             "params": r.theta.tolist(), "loss": loss, "penalty": pen, "total_loss": loss + pen,
             "lr": float(r.lr_history[-1]) if k >= 1 else None,
             "ema_params": r.ema.tolist() if r.config.ema.enabled else None,
-            "diverged_at": r.diverged_at, "step": k,
+            "diverged_at": r.diverged_at, "diverged_reason": r.divergence_reason, "step": k,
             "layers": r.problem.layout.layers, "parameters": r.problem.layout.size,
             "names": r.problem.layout.names,
         })
@@ -209,6 +245,8 @@ def _report(args, name, nsteps, runs, total) -> None:
             theta = ", ".join(f"{v:.7g}" for v in o["params"][:6]) + (", …" if len(o["params"]) > 6 else "")
             status = f"diverged at step {o['diverged_at']}" if o["diverged_at"] else f"step {o['step']}"
             print(f"  {o['label']:<12} {o['optimizer']:<9} {status:<22} loss {o['loss']:.7g}   θ = [{theta}]")
+            if o["diverged_reason"]:
+                print(f"  {'':<12} {o['diverged_reason']}")
         if args.csv:
             print(f"history written to {args.csv}")
 

@@ -208,6 +208,8 @@ def _from_dict(cls, d: dict, prefix: str):
 
 
 def _set_path(obj, parts: list[str], value, full: str):
+    if not is_dataclass(obj):   # a path that goes on past a plain value, e.g. optimizer.lr.x
+        raise ConfigError(f"unknown setting {full}")
     known = {f.name: f for f in fields(obj)}
     head = parts[0]
     if head not in known:

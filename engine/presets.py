@@ -40,6 +40,17 @@ class Preset:
 
 
 def parse(d: dict, source: str = "preset") -> Preset:
+    """The preset, or ConfigError (one line naming ``source``) for any malformed content."""
+    try:
+        return _parse(d, source)
+    except ConfigError as exc:
+        text = str(exc)
+        raise ConfigError(text if text.startswith(source) else f"{source}: {text}") from None
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        raise ConfigError(f"{source}: not a valid preset ({type(exc).__name__}: {exc})") from None
+
+
+def _parse(d: dict, source: str) -> Preset:
     if not isinstance(d, dict):
         raise ConfigError(f"{source}: expected a JSON object")
     for key in ("name", "description", "kind"):
@@ -65,16 +76,23 @@ def load_file(path) -> Preset:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read preset {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"preset {path.name} is not a text file (binary data)") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read preset {path}: {exc.strerror or exc}") from None
+    if not text.strip():
+        raise ConfigError(f"preset {path.name} is empty")
     try:
         d = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"preset {path.name} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise ConfigError(f"preset {path.name} is corrupt (nested too deeply)") from None
     return parse(d, path.name)
 
 
 _cache: dict[str, Preset] | None = None
+SKIPPED: list[str] = []   # one line per preset file that could not be used (the others still load)
 
 
 def all_presets() -> dict[str, Preset]:
@@ -82,8 +100,13 @@ def all_presets() -> dict[str, Preset]:
     global _cache
     if _cache is None:
         found = {}
+        SKIPPED.clear()
         for p in sorted(PRESET_DIR.glob("*.json")):
-            preset = load_file(p)
+            try:
+                preset = load_file(p)
+            except ConfigError as exc:   # a broken file must not take every other preset down
+                SKIPPED.append(f"preset file skipped: {exc}")
+                continue
             found[preset.name] = preset
         names = [n for n in ORDER if n in found] + sorted(n for n in found if n not in ORDER)
         _cache = {n: found[n] for n in names}

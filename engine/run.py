@@ -148,6 +148,16 @@ class Run:
         return self._h["step"][:self._len]
 
     @property
+    def divergence_reason(self) -> str | None:
+        """Why the run stopped, in one line (None while it has not diverged)."""
+        if self.diverged_at is None:
+            return None
+        k = self.diverged_at
+        lr = float(self.learning_rate(np.array([k - 1]))[0])
+        return (f"the loss or θ became non-finite — the learning rate ({lr:g} at step {k}) "
+                f"is likely too large for this problem")
+
+    @property
     def finished(self) -> bool:
         return self.diverged_at is not None or self.step >= self.config.steps
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import presets as P
-from .config import Config, ConfigError
+from .config import Config, ConfigError, validate
 
 FORMAT = "descent-session"
 VERSION = 1
@@ -73,6 +73,18 @@ def _set(d: dict, path: str, value) -> None:
 
 
 def parse(doc, source: str = "session") -> SessionDoc:
+    """The document as a SessionDoc, or ConfigError (one line, naming ``source``) — also for
+    shapes the checks below do not foresee, so a bad file never escapes as a traceback."""
+    try:
+        return _parse(doc, source)
+    except ConfigError as exc:
+        text = str(exc)
+        raise ConfigError(text if text.startswith(source) else f"{source}: {text}") from None
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        raise ConfigError(f"{source}: not a valid Descent session ({type(exc).__name__}: {exc})") from None
+
+
+def _parse(doc, source: str) -> SessionDoc:
     if not isinstance(doc, dict):
         raise ConfigError(f"{source}: not a Descent session (expected a JSON object)")
     if doc.get("format") != FORMAT:
@@ -86,12 +98,14 @@ def parse(doc, source: str = "session") -> SessionDoc:
     if not isinstance(name, str):
         raise ConfigError(f"{source}: the session names no preset")
     P.get(name)  # unknown preset → ConfigError naming the allowed ones
-    base = Config.from_dict(doc.get("base", {}))
+    base = validate(Config.from_dict(doc.get("base", {})))
     runs = []
+    if not isinstance(doc.get("runs", []), list):
+        raise ConfigError(f"{source}: 'runs' must be a list of {{label, config}}")
     for r in doc.get("runs", []):
         if not isinstance(r, dict) or not isinstance(r.get("label"), str):
             raise ConfigError(f"{source}: each run needs a text label")
-        runs.append((r["label"], Config.from_dict(r.get("config", {}))))
+        runs.append((r["label"], validate(Config.from_dict(r.get("config", {})))))
     if not runs and P.get(name).kind == "race":
         raise ConfigError(f"{source}: the session has no runs")
     step = doc.get("step", 0)
@@ -101,8 +115,10 @@ def parse(doc, source: str = "session") -> SessionDoc:
     if not isinstance(changes, list) or not all(isinstance(c, dict) and isinstance(c.get("step"), int)
                                                and isinstance(c.get("path"), str) for c in changes):
         raise ConfigError(f"{source}: 'changes' must be a list of {{step, label, path, value}}")
-    for c in changes:
-        base.with_overrides({c["path"]: c["value"]})  # the path and value must be valid settings
+    for c in changes:   # the path and the values must be valid settings
+        validate(base.with_overrides({c["path"]: c["value"]}))
+        if "old" in c:
+            validate(base.with_overrides({c["path"]: c["old"]}))
     view = doc.get("view", {})
     if not isinstance(view, dict):
         raise ConfigError(f"{source}: 'view' must be an object")
@@ -117,8 +133,10 @@ def load(path) -> SessionDoc:
         raise ConfigError(f"session file {path} does not exist") from None
     except IsADirectoryError:
         raise ConfigError(f"{path} is a folder, not a session file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read session {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"session file {path.name} is not a text file (binary data: not a Descent session)") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read session {path}: {exc.strerror or exc}") from None
     if not text.strip():
         raise ConfigError(f"session file {path.name} is empty")
     try:
@@ -126,6 +144,8 @@ def load(path) -> SessionDoc:
     except json.JSONDecodeError as exc:
         raise ConfigError(f"session file {path.name} is corrupt or truncated (JSON error at line {exc.lineno}: "
                           f"{exc.msg})") from None
+    except RecursionError:
+        raise ConfigError(f"session file {path.name} is corrupt (nested too deeply)") from None
     return parse(doc, path.name)
 
 

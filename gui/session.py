@@ -132,6 +132,9 @@ class Session(QObject):
         self.is_ready = True
         self._warm = None
         self.ready.emit()
+        from engine import jit
+        if jit.CACHE_NOTICE:     # the kernels compiled in memory: say so once they are ready
+            self.message.emit("warning", jit.CACHE_NOTICE)
         self.frame.emit()
 
     def shutdown(self) -> None:
@@ -334,8 +337,7 @@ class Session(QObject):
 
     @staticmethod
     def divergence_text(r: Run) -> str:
-        return (f"run '{r.label}' diverged at step {r.diverged_at}: the loss or θ became infinite — "
-                f"the learning rate ({r.config.optimizer.lr:g}) is too large for this problem")
+        return f"run '{r.label}' diverged at step {r.diverged_at}: {r.divergence_reason}"
 
     @property
     def playing(self) -> bool:
