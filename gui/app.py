@@ -27,6 +27,43 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+# Qt's xcb platform plugin: the shared libraries it needs (find_library names) and their Debian packages
+XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1",
+    "xcb-image": "libxcb-image0", "xcb-render-util": "libxcb-render-util0", "xcb-xkb": "libxcb-xkb1",
+    "xkbcommon-x11": "libxkbcommon-x11-0", "EGL": "libegl1", "GL": "libgl1",
+}
+XCB_PACKAGES = " ".join(XCB_LIBRARIES.values())
+
+
+def platform_is_xcb() -> bool:
+    """Whether Qt will use its xcb (X11) plugin here."""
+    if not sys.platform.startswith("linux"):
+        return False
+    platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0]
+    if platform:
+        return platform == "xcb"
+    return bool(os.environ.get("DISPLAY")) and not os.environ.get("WAYLAND_DISPLAY")
+
+
+def missing_xcb_libraries() -> list[str]:
+    """The xcb plugin's system libraries that cannot be found (empty when all resolve)."""
+    import ctypes.util
+    return [name for name in XCB_LIBRARIES if ctypes.util.find_library(name) is None]
+
+
+def xcb_problem() -> str:
+    """One line naming the missing libraries and the apt-get line, or "" when xcb can load."""
+    if not platform_is_xcb():
+        return ""
+    missing = missing_xcb_libraries()
+    if not missing:
+        return ""
+    return (f"error: Qt's xcb plugin cannot load: missing {', '.join('lib' + m for m in missing)}; install "
+            f"them with `sudo apt-get install {XCB_PACKAGES}` (or work headless with `python main.py run` "
+            f"or `python main.py export`)")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else list(argv))
     try:
@@ -46,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("error: no display available (DISPLAY / WAYLAND_DISPLAY unset); use "
                          "`python main.py run` or `python main.py export` to work headless\n")
         return 2
+    problem = xcb_problem()
+    if problem:
+        sys.stderr.write(problem + "\n")
+        return 2
 
     from PySide6.QtWidgets import QApplication
 
@@ -59,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(["Descent"])
     app.setApplicationName("Descent")
     app.setOrganizationName("Descent")
+    from gui import errors
+    errors.install()      # unexpected exceptions: a dialog and descent.log; the app keeps running
     configure_pyqtgraph()
     LANGUAGE.set(args.lang)
     session = Session(doc.preset if doc else args.preset)
