@@ -71,8 +71,9 @@ def set_labels(pi: pg.PlotItem, bottom: str, left: str) -> None:
     pi.setLabel("left", left, **style)
 
 
-def legend(pi: pg.PlotItem) -> pg.LegendItem:
-    leg = pi.addLegend(offset=(-10, 10), labelTextSize=f"{FONT_PT - 1}pt", brush=pg.mkBrush(255, 255, 255, 210),
+def legend(pi: pg.PlotItem, offset=(-10, 10)) -> pg.LegendItem:
+    """A legend in a corner: offset (±x, ±y) from the left/right, top/bottom edge."""
+    leg = pi.addLegend(offset=offset, labelTextSize=f"{FONT_PT - 1}pt", brush=pg.mkBrush(255, 255, 255, 210),
                        pen=pg.mkPen("#909090"))
     return leg
 

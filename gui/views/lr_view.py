@@ -91,7 +91,7 @@ class LRView(ViewBase):
         self.layout().addWidget(self.plot, 1)
         self.pi = self.plot.getPlotItem()
         style_plot(self.pi)
-        self.legend = legend(self.pi)
+        self.legend = legend(self.pi, offset=(10, -10))   # bottom left: rates start high and fall
         self.cursor_line = pg.InfiniteLine(angle=90, movable=False,
                                            pen=pg.mkPen("#888888", width=1.5, style=Qt.DashLine))
         self.pi.addItem(self.cursor_line, ignoreBounds=True)
