@@ -97,14 +97,17 @@ def _forward(theta, XT, r0, r1, net, hyper, ws):
         woff, boff, uin = net[b + L_WOFF], net[b + L_BOFF], net[b + L_UIN]
         hasb = net[b + L_BIAS] != 0
         uout = uin + nin
+        # an identity layer's activation is its pre-activation: sum straight into the a rows
+        zo = U + uout if act == A_IDENTITY else uout
         for j in range(nout):
             bj = theta[boff + j] if hasb else 0.0
+            w = theta[woff + j]
             for r in range(nb):
-                ws[uout + j, r] = bj
-            for i in range(nin):
+                ws[zo + j, r] = bj + w * ws[U + uin, r]
+            for i in range(1, nin):
                 w = theta[woff + i * nout + j]
                 for r in range(nb):
-                    ws[uout + j, r] += w * ws[U + uin + i, r]
+                    ws[zo + j, r] += w * ws[U + uin + i, r]
         if act == A_SOFTMAX:
             for r in range(nb):
                 zmax = ws[uout, r]
@@ -122,11 +125,7 @@ def _forward(theta, XT, r0, r1, net, hyper, ws):
                 for r in range(nb):
                     z = ws[uout + j, r]
                     ws[U + uout + j, r] = z if z > 0.0 else 0.0
-        elif act == A_IDENTITY:
-            for j in range(nout):
-                for r in range(nb):
-                    ws[U + uout + j, r] = ws[uout + j, r]
-        else:
+        elif act != A_IDENTITY:
             for j in range(nout):
                 for r in range(nb):
                     ws[U + uout + j, r] = _act(act, ws[uout + j, r], alpha)
