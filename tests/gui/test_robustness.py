@@ -202,10 +202,8 @@ def test_bad_session_files_leave_the_session_untouched(qtbot, make_session, tmp_
 def test_export_to_an_unwritable_place_is_a_message(qtbot, make_session, tmp_path):
     s = make_session("opt4_1")
     s.step(10)
-    v = VIEW_CLASSES["loss"][1](s)
+    v = VIEW_CLASSES["loss"][1](s)     # not shown: the failures come before anything is drawn
     qtbot.addWidget(v)
-    v.resize(600, 400)
-    v.show()
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     (tmp_path / "folder.png").mkdir()
@@ -223,7 +221,6 @@ def test_a_failing_export_leaves_no_partial_file(qtbot, make_session, tmp_path, 
     s.step(10)
     v = VIEW_CLASSES["loss"][1](s)
     qtbot.addWidget(v)
-    v.show()
     target = tmp_path / "fig.csv"
     target.write_text("old contents")
 
