@@ -37,7 +37,8 @@ def _positive_float(text: str) -> float:
     return v
 
 
-def _count(lo: int):
+def count_arg(lo: int):
+    """An argparse type: a whole number ≥ lo (shared by the headless commands)."""
     def parse(text: str) -> int:
         try:
             v = int(text)
@@ -87,12 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--preset", help="preset name (see `presets`)")
     src.add_argument("--session", help="a saved session file")
     run.add_argument("--run", dest="label", help="only the run with this label")
-    run.add_argument("--steps", type=_count(0), help="number of updates (default: the preset's)")
+    run.add_argument("--steps", type=count_arg(0), help="number of updates (default: the preset's)")
     run.add_argument("--optimizer", choices=list(OPTIMIZERS), help="optimiser for every run")
     run.add_argument("--lr", type=_positive_float, help="learning rate (base rate of the schedule)")
     run.add_argument("--init", type=_floats, help="start θ, comma-separated (one value per parameter)")
-    run.add_argument("--seed", type=_count(0), help="initialisation seed (draws θ instead of a fixed start)")
-    run.add_argument("--batch", type=_count(1), help="BATCH_SIZE")
+    run.add_argument("--seed", type=count_arg(0), help="initialisation seed (draws θ instead of a fixed start)")
+    run.add_argument("--batch", type=count_arg(1), help="BATCH_SIZE")
     run.add_argument("--decay", type=_number, help="schedule decay rate, in (0, 1]")
     run.add_argument("--decay-steps", type=_number, help="schedule steps per decay period, > 0")
     run.add_argument("--hidden", type=_ints, help="hidden layer sizes, comma-separated (e.g. 11)")

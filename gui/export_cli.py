@@ -11,6 +11,8 @@ import os
 import shutil
 import sys
 
+from engine.cli import count_arg
+
 VIEW_SIZE = (1000, 625)   # logical px of the drawn view; a 1600 px PNG scales text and lines ×1.6
 GL_VIEWS = ("surface3d",)
 
@@ -22,18 +24,6 @@ class _Usage(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, not argparse's usage block
         raise _Usage(f"export: {message}")
-
-
-def _int(lo: int):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if v < lo:
-            raise argparse.ArgumentTypeError(f"{v} is not allowed (must be ≥ {lo})")
-        return v
-    return parse
 
 
 def _fps(text: str) -> float:
@@ -50,11 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python main.py export", description="Draw a view to a file, offscreen.")
     p.add_argument("--preset", required=True, help="preset name (python main.py presets lists them)")
     p.add_argument("--run", dest="label", help="only the run with this label")
-    p.add_argument("--steps", type=_int(0), help="updates to train first (default: the preset's steps)")
+    p.add_argument("--steps", type=count_arg(0), help="updates to train first (default: the preset's steps)")
     p.add_argument("--view", required=True, help="which view to draw")
     p.add_argument("--out", required=True, help="output file: .png .svg .csv .gif or .mp4")
-    p.add_argument("--width", type=_int(16), help="image width in pixels (PNG default 1600, GIF/MP4 1000)")
-    p.add_argument("--frames", type=_int(1), help="frames of an animation (.gif/.mp4; default 60)")
+    p.add_argument("--width", type=count_arg(16), help="image width in pixels (PNG default 1600, GIF/MP4 1000)")
+    p.add_argument("--frames", type=count_arg(1), help="frames of an animation (.gif/.mp4; default 60)")
     p.add_argument("--fps", type=_fps, help="frames per second of an animation (default 15)")
     return p
 

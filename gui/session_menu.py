@@ -13,7 +13,6 @@ from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
-from engine import presets as P
 from engine import session_file as SF
 from engine.config import ConfigError
 from gui.i18n import LANGUAGE, tr

@@ -46,3 +46,19 @@ def _engine_warm():
     """Compile (or load from the numba cache) every kernel once, not in each test."""
     from engine.warmup import warm_up
     warm_up()
+
+
+@pytest.fixture
+def make_session(qtbot):
+    """make(preset) -> a Session with its kernels ready; every one is shut down afterwards."""
+    from gui.session import Session
+    made = []
+
+    def make(preset):
+        s = Session(preset)
+        s.warm_up_blocking()
+        made.append(s)
+        return s
+    yield make
+    for s in made:
+        s.shutdown()

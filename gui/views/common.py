@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -112,6 +113,27 @@ class ViewBase(QWidget):
     def _finish_toolbar(self) -> None:
         self._toolbar.addStretch(1)
         self._toolbar.addWidget(self.readout)
+
+    def _add_step_plot(self, legend_offset=(-10, 10)) -> None:
+        """A plot against the step below the toolbar: ``plot``, ``pi``, ``legend`` and a dashed
+        ``cursor_line`` at the current step (the curve views share this frame)."""
+        self.plot = pg.PlotWidget()
+        self.layout().addWidget(self.plot, 1)
+        self.pi = self.plot.getPlotItem()
+        style_plot(self.pi)
+        self.legend = legend(self.pi, offset=legend_offset)
+        self.cursor_line = pg.InfiniteLine(angle=90, movable=False,
+                                           pen=pg.mkPen("#888888", width=1.5, style=Qt.DashLine))
+        self.pi.addItem(self.cursor_line, ignoreBounds=True)
+        self._items: list = []
+
+    def _remove_run_items(self) -> None:
+        """Take every run's items (lists or dicts of them) off the plot and empty the legend."""
+        for items in self._items:
+            for it in (items.values() if isinstance(items, dict) else items):
+                self.pi.removeItem(it)
+        self._items = []
+        self.legend.clear()
 
     def _connect(self) -> None:
         s = self.session

@@ -12,7 +12,7 @@ from engine import explain as E
 from engine.registry import REGULARIZERS
 from gui.i18n import tr
 from gui.style import run_colour
-from gui.views.common import ViewBase, drawable, legend, sample_steps, set_labels, style_plot
+from gui.views.common import ViewBase, drawable, sample_steps, set_labels
 
 
 BATCH_BINS = 400  # a dense zig-zag of batch losses costs ~5 ms per curve to rasterise
@@ -64,14 +64,7 @@ class LossView(ViewBase):
         self._toolbar.addWidget(self.log_box)
         self._toolbar.addWidget(self.batch_box)
         self._finish_toolbar()
-        self.plot = pg.PlotWidget()
-        self.layout().addWidget(self.plot, 1)
-        self.pi = self.plot.getPlotItem()
-        style_plot(self.pi)
-        self.legend = legend(self.pi)
-        self.cursor_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", width=1.5,
-                                                                                   style=Qt.DashLine))
-        self.pi.addItem(self.cursor_line, ignoreBounds=True)
+        self._add_step_plot()
         self.hover_dot = pg.ScatterPlotItem(size=9, brush=pg.mkBrush("k"))
         self.pi.addItem(self.hover_dot, ignoreBounds=True)
         self._items: list[dict] = []
@@ -82,11 +75,7 @@ class LossView(ViewBase):
         self._connect()
 
     def _on_session_rebuilt(self) -> None:
-        for items in self._items:
-            for it in items.values():
-                self.pi.removeItem(it)
-        self._items = []
-        self.legend.clear()
+        self._remove_run_items()
         runs = self.session.runs
         if not runs:
             return

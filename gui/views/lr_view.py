@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel
 from engine.schedules import FORMULAS, learning_rates
 from gui.i18n import tr
 from gui.style import FONT_PT, run_colour
-from gui.views.common import ViewBase, history_sample, legend, set_labels, style_plot
+from gui.views.common import ViewBase, history_sample, set_labels
 
 MAX_CURVE = 4000
 
@@ -87,14 +87,7 @@ class LRView(ViewBase):
         self.formula.setFont(f)
         self._toolbar.addWidget(self.formula)
         self._finish_toolbar()
-        self.plot = pg.PlotWidget()
-        self.layout().addWidget(self.plot, 1)
-        self.pi = self.plot.getPlotItem()
-        style_plot(self.pi)
-        self.legend = legend(self.pi, offset=(10, -10))   # bottom left: rates start high and fall
-        self.cursor_line = pg.InfiniteLine(angle=90, movable=False,
-                                           pen=pg.mkPen("#888888", width=1.5, style=Qt.DashLine))
-        self.pi.addItem(self.cursor_line, ignoreBounds=True)
+        self._add_step_plot(legend_offset=(10, -10))   # bottom left: rates start high and fall
         self._items: list[dict] = []
         self._curves: list[dict] = []
         self._columns: dict[str, np.ndarray] = {}
@@ -102,11 +95,7 @@ class LRView(ViewBase):
         self._connect()
 
     def _on_session_rebuilt(self) -> None:
-        for items in self._items:
-            for it in items.values():
-                self.pi.removeItem(it)
-        self._items = []
-        self.legend.clear()
+        self._remove_run_items()
         set_labels(self.pi, tr("step (updates)"), tr("learning rate"))
         for i, run in enumerate(self.session.runs):
             c = pg.mkColor(run_colour(i))

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from gui.i18n import tr
 from gui.style import run_colour
-from gui.views.common import ViewBase, drawable, history_sample, legend, set_labels, style_plot
+from gui.views.common import ViewBase, drawable, history_sample, set_labels
 
 MAX_COMPONENTS = 6
 STYLES = [Qt.SolidLine, Qt.DashLine, Qt.DotLine, Qt.DashDotLine, Qt.DashDotDotLine, Qt.SolidLine]
@@ -30,14 +30,7 @@ class ParamsView(ViewBase):
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
         self._finish_toolbar()
-        self.plot = pg.PlotWidget()
-        self.layout().addWidget(self.plot, 1)
-        self.pi = self.plot.getPlotItem()
-        style_plot(self.pi)
-        self.legend = legend(self.pi)
-        self.cursor_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", width=1.5,
-                                                                                   style=Qt.DashLine))
-        self.pi.addItem(self.cursor_line, ignoreBounds=True)
+        self._add_step_plot()
         self._items: list[list[pg.PlotDataItem]] = []
         self._series: list[tuple[str, object]] = []
         self._columns: dict[str, np.ndarray] = {}
@@ -45,11 +38,7 @@ class ParamsView(ViewBase):
         self._connect()
 
     def _on_session_rebuilt(self) -> None:
-        for items in self._items:
-            for it in items:
-                self.pi.removeItem(it)
-        self._items = []
-        self.legend.clear()
+        self._remove_run_items()
         runs = self.session.runs
         if not runs:
             return

@@ -28,20 +28,6 @@ from gui.views import VIEW_CLASSES
 FLAT_KEYS = [k for k in VIEW_CLASSES if k != "surface3d"]   # the 3-D view needs GL (tests/gl)
 
 
-@pytest.fixture
-def make_session(qtbot):
-    made = []
-
-    def make(preset):
-        s = Session(preset)
-        s.warm_up_blocking()
-        made.append(s)
-        return s
-    yield make
-    for s in made:
-        s.shutdown()
-
-
 def _state(s: Session):
     return (s.preset.name, s.cursor, s.head, [(r.label, r.step, r.theta.copy(), r.config) for r in s.runs])
 

@@ -7,25 +7,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from engine import surface as S  # noqa: E402
-from gui.session import Session  # noqa: E402
 from gui.views import VIEW_CLASSES  # noqa: E402
 from gui.views.surface2d import Surface2DView  # noqa: E402
 from gui.views.surface3d import Surface3DView  # noqa: E402
 from gui.views.surface_data import Projector  # noqa: E402
-
-
-@pytest.fixture
-def make_session(qtbot):
-    made = []
-
-    def make(preset):
-        s = Session(preset)
-        s.warm_up_blocking()
-        made.append(s)
-        return s
-    yield make
-    for s in made:
-        s.shutdown()
 
 
 def make_view(qtbot, cls, session):

@@ -6,7 +6,6 @@ import pyqtgraph as pg
 import pytest
 
 from engine import explain as E
-from gui.session import Session
 from gui.views import VIEW_CLASSES
 from gui.views.activation_view import ActivationView
 from gui.views.decision_view import DecisionView
@@ -17,20 +16,6 @@ from gui.views.network_view import NetworkView
 from gui.views.surface2d import Surface2DView
 
 NEW_VIEWS = ["decision", "ema", "loss-shape", "activations", "network"]
-
-
-@pytest.fixture
-def make_session(qtbot):
-    made = []
-
-    def make(preset):
-        s = Session(preset)
-        s.warm_up_blocking()
-        made.append(s)
-        return s
-    yield make
-    for s in made:
-        s.shutdown()
 
 
 def make_view(qtbot, cls, session):
