@@ -105,6 +105,11 @@ class Run:
         return max(MIN_ROWS, budget // row)
 
     @property
+    def thin_stride(self) -> int:
+        """1 while every step is kept; else the older history keeps every thin_stride-th step."""
+        return self._stride
+
+    @property
     def thinned(self) -> bool:
         """Whether older steps have been dropped from the history."""
         return self._stride > 1

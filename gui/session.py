@@ -24,7 +24,7 @@ TICK_MS = 15
 MAX_SPEED = 10 ** 7
 SYNC_LIMIT = 2000    # up to this many updates per frame the timer applies them itself
 CHUNK_S = 0.002      # the worker's target time per locked chunk
-HISTORY_BYTES = 48 * 2 ** 20   # for all runs together; older history is thinned beyond it
+HISTORY_BYTES = 16 * 2 ** 20   # for all runs together; older history is thinned beyond it
 
 
 def _with_derived_defaults(run: Run, cfg: Config, path: str) -> Config:

@@ -217,8 +217,15 @@ class TransportBar(QToolBar):
         self._update_step_label()
 
     def _update_step_label(self) -> None:
-        self.step_label.setText(tr("step {k} / {head}", k=f"{self.session.cursor:,}",
-                                   head=f"{self.session.head:,}"))
+        text = tr("step {k} / {head}", k=f"{self.session.cursor:,}", head=f"{self.session.head:,}")
+        stride = max((r.thin_stride for r in self.session.runs), default=1)
+        if stride > 1:   # long runs keep the recent steps and every stride-th older one
+            text += " · " + tr("older steps thinned: every {n}th kept", n=stride)
+            self.step_label.setToolTip(tr("To bound memory, history before the most recent stretch keeps "
+                                          "one step in {n}; scrubbing there snaps to a kept step.", n=stride))
+        else:
+            self.step_label.setToolTip("")
+        self.step_label.setText(text)
 
     def _on_session_playing_changed(self, playing: bool) -> None:
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay

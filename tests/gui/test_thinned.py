@@ -45,3 +45,19 @@ def test_window_panels_follow_a_thinned_history(qtbot, monkeypatch, settings_tmp
         qtbot.wait(5)
     assert window.inspector.table.rowCount() == 2
     window.close()
+
+
+def test_timeline_says_when_steps_are_thinned(qtbot, monkeypatch, settings_tmp):
+    from gui.transport import TransportBar
+    monkeypatch.setattr(R, "MIN_ROWS", 600)
+    monkeypatch.setattr("gui.session.HISTORY_BYTES", 1)
+    session = Session("opt4_1")
+    session.warm_up_blocking()
+    bar = TransportBar(session)
+    qtbot.addWidget(bar)
+    session.step(100)
+    assert "thinned" not in bar.step_label.text()
+    session.step(3000)
+    stride = session.runs[0].thin_stride
+    assert stride > 1 and f"every {stride}th kept" in bar.step_label.text()
+    session.shutdown()
