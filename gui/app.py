@@ -10,7 +10,14 @@ from engine.config import ConfigError
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python main.py", description="Descent: watch small networks learn.")
+    parser = argparse.ArgumentParser(
+        prog="python main.py", description="Descent: watch small networks learn. Without a command, opens the window.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="headless commands (each has --help):\n"
+               "  python main.py presets                     list the presets\n"
+               "  python main.py run --preset NAME [--json]  train headless\n"
+               "  python main.py export --preset NAME --view VIEW --out FILE   draw a view to a file\n"
+               "  python main.py bench                       engine and window throughput")
     parser.add_argument("--preset", default="opt4_1", help="preset to open (python main.py presets lists them)")
     parser.add_argument("--session", metavar="FILE", help="a saved session to open")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="interface language")
