@@ -23,7 +23,7 @@ from .registry import SLOT_NAMES
 from .schedules import learning_rates
 
 CHUNK = 1 << 16
-HISTORY_BYTES = 36 * 2 ** 20   # per run by default; beyond it older history is thinned
+HISTORY_BYTES = 48 * 2 ** 20   # per run by default; beyond it older history is thinned
 MIN_ROWS = 4096
 # groups whose change means the run must start again (the rest apply from the current step)
 RESTART_GROUPS = ("data", "model", "loss", "reg", "init", "ema", "batch")
@@ -130,12 +130,10 @@ class Run:
             if not first or self._stride == 1:   # first bring the newly old rows to the stride
                 self._stride *= 2
             first = False
-            keep = np.ones(n, bool)
-            keep[:boundary] = h["step"][:boundary] % self._stride == 0
-            idx = np.flatnonzero(keep)
-            for key, arr in h.items():
-                arr[:idx.size] = arr[idx]
-            n = idx.size
+            old = np.flatnonzero(h["step"][:boundary] % self._stride == 0)
+            for arr in h.values():
+                _compact(arr, old, boundary, n)
+            n = old.size + (n - boundary)
         self._len = n
 
     def rows(self, steps) -> np.ndarray:
@@ -174,6 +172,9 @@ class Run:
             return 0
         done = 0
         t = time.perf_counter()
+        want = min(self._len + n, self.max_rows)
+        if want > self._cap:   # one allocation for the whole call: no old+new copy at every doubling
+            self._alloc(min(max(2 * self._cap, want), self.max_rows))
         while done < n:
             m = min(n - done, CHUNK, max(self.max_rows // 4, 1))
             if self._len + m > self.max_rows:
@@ -309,6 +310,22 @@ class Run:
     def learning_rate(self, steps) -> np.ndarray:
         """The rate the current settings give to updates with these global steps."""
         return learning_rates(self.config.optimizer.lr, self.config.schedule, steps)
+
+
+def _compact(arr: np.ndarray, keep: np.ndarray, boundary: int, n: int) -> None:
+    """In place: rows ``keep`` (sorted, all < boundary) to the front, then rows boundary..n right
+    after them — moved in pieces no longer than the gap, so no piece overlaps its destination and
+    no temporary larger than the kept older rows is made."""
+    k = keep.size
+    arr[:k] = arr[keep]
+    gap = boundary - k
+    if gap <= 0:
+        return
+    src = boundary
+    while src < n:
+        m = min(gap, n - src)
+        arr[src - gap:src - gap + m] = arr[src:src + m]
+        src += m
 
 
 def penalty(problem: Problem, cfg: Config, thetas: np.ndarray) -> np.ndarray:
