@@ -27,9 +27,44 @@ def _point_settings_at(path) -> None:
 
 @pytest.fixture(autouse=True)
 def _settings_isolated(request, tmp_path_factory):
-    """No Qt test ever reads or writes the user's real settings (tests without Qt import no Qt)."""
-    if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
+    """No Qt test ever reads or writes the user's real settings (tests without Qt import no Qt).
+    After a Qt test, background surface jobs finish, pending events run and the test's widgets
+    are collected here, while nothing else is running — not at some later, random GC point."""
+    qt = "qtbot" in request.fixturenames or "qapp" in request.fixturenames
+    if qt:
         _point_settings_at(tmp_path_factory.mktemp("qsettings"))
+    yield
+    if qt:
+        import gc
+
+        from PySide6.QtCore import QThreadPool
+        from PySide6.QtWidgets import QApplication
+        QThreadPool.globalInstance().waitForDone(10000)
+        app = QApplication.instance()
+        if app is not None:
+            for w in app.topLevelWidgets():
+                w.close()
+            app.processEvents()
+        gc.collect()
+        if app is not None:
+            app.processEvents()
+
+
+_exit_status = {}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _exit_status["code"] = int(exitstatus)
+
+
+def pytest_unconfigure(config):
+    """Leave without tearing Qt and pyqtgraph down object by object at interpreter exit (PySide
+    can crash there after every test passed); the summary has been printed by now."""
+    if "PySide6.QtWidgets" in __import__("sys").modules and "code" in _exit_status:
+        import sys
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status["code"])
 
 
 @pytest.fixture
