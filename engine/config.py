@@ -18,6 +18,33 @@ class ConfigError(ValueError):
     """A setting that is out of range or unknown.  ``str(err)`` is a one-line message."""
 
 
+def read_json(path, what: str):
+    """The JSON in ``path``; any problem becomes a one-line ConfigError naming ``what`` and the file
+    (missing, a folder, unreadable, binary, empty, corrupt or truncated, nested too deeply)."""
+    import json
+    from pathlib import Path
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {path} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a folder, not a {what}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what} {path.name} is not a text file (binary data: not a Descent {what})") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    if not text.strip():
+        raise ConfigError(f"{what} {path.name} is empty")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{what} {path.name} is not valid JSON: corrupt or truncated (line {exc.lineno}: "
+                          f"{exc.msg})") from None
+    except RecursionError:
+        raise ConfigError(f"{what} {path.name} is corrupt (nested too deeply)") from None
+
+
 def num(default, lo=None, hi=None, *, lo_open=False, hi_open=False, doc=""):
     return field(default=default, metadata=dict(lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open, doc=doc))
 

@@ -8,11 +8,10 @@ chapter's text for the window, per language.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Config, ConfigError
+from .config import Config, ConfigError, read_json
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "resources" / "presets"
 ORDER = ("opt4_1", "opt4_2", "opt4_3", "opt4_4", "opt4_5", "opt4_6", "opt4_7", "opt4_8")
@@ -74,21 +73,7 @@ def _parse(d: dict, source: str) -> Preset:
 
 def load_file(path) -> Preset:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"preset {path.name} is not a text file (binary data)") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read preset {path}: {exc.strerror or exc}") from None
-    if not text.strip():
-        raise ConfigError(f"preset {path.name} is empty")
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"preset {path.name} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    except RecursionError:
-        raise ConfigError(f"preset {path.name} is corrupt (nested too deeply)") from None
-    return parse(d, path.name)
+    return parse(read_json(path, "preset"), path.name)
 
 
 _cache: dict[str, Preset] | None = None

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import presets as P
-from .config import Config, ConfigError, validate
+from .config import Config, ConfigError, read_json, validate
 
 FORMAT = "descent-session"
 VERSION = 1
@@ -127,26 +127,7 @@ def _parse(doc, source: str) -> SessionDoc:
 
 def load(path) -> SessionDoc:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"session file {path} does not exist") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path} is a folder, not a session file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"session file {path.name} is not a text file (binary data: not a Descent session)") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read session {path}: {exc.strerror or exc}") from None
-    if not text.strip():
-        raise ConfigError(f"session file {path.name} is empty")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"session file {path.name} is corrupt or truncated (JSON error at line {exc.lineno}: "
-                          f"{exc.msg})") from None
-    except RecursionError:
-        raise ConfigError(f"session file {path.name} is corrupt (nested too deeply)") from None
-    return parse(doc, path.name)
+    return parse(read_json(path, "session file"), path.name)
 
 
 def save(doc: SessionDoc, path) -> None:

@@ -114,6 +114,16 @@ class ViewBase(QWidget):
         self._toolbar.addStretch(1)
         self._toolbar.addWidget(self.readout)
 
+    def _add_message(self) -> None:
+        """A centred, wrapped ``message`` label for when the view has nothing to draw (say why)."""
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignCenter)
+        f = self.message.font()
+        f.setPointSize(FONT_PT + 1)
+        self.message.setFont(f)
+        self.layout().addWidget(self.message, 1)
+
     def _add_step_plot(self, legend_offset=(-10, 10)) -> None:
         """A plot against the step below the toolbar: ``plot``, ``pi``, ``legend`` and a dashed
         ``cursor_line`` at the current step (the curve views share this frame)."""

@@ -13,8 +13,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QTimer
 
 from engine import explain as E
 from gui.i18n import tr
@@ -80,13 +79,7 @@ class DecisionView(ViewBase):
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
         self._finish_toolbar()
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setAlignment(Qt.AlignCenter)
-        f = self.message.font()
-        f.setPointSize(FONT_PT + 1)
-        self.message.setFont(f)
-        self.layout().addWidget(self.message, 1)
+        self._add_message()
         self.glw = pg.GraphicsLayoutWidget()
         self.layout().addWidget(self.glw, 4)
         self.cmap = pg.ColorMap([0.0, 0.5, 1.0], [pg.mkColor(LABEL_BLUE), pg.mkColor("w"), pg.mkColor(LABEL_RED)])

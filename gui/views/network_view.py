@@ -7,7 +7,6 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel
 
 from gui.i18n import tr
@@ -50,13 +49,7 @@ class NetworkView(ViewBase):
         self._toolbar.addWidget(QLabel(tr("run")))
         self._toolbar.addWidget(self.run_combo)
         self._finish_toolbar()
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setAlignment(Qt.AlignCenter)
-        f = self.message.font()
-        f.setPointSize(FONT_PT + 1)
-        self.message.setFont(f)
-        self.layout().addWidget(self.message, 1)
+        self._add_message()
         self.plot = pg.PlotWidget()
         self.layout().addWidget(self.plot, 4)
         pi = self.pi = self.plot.getPlotItem()
