@@ -70,7 +70,7 @@ def gui_figures() -> dict | None:
 
 
 def main(args) -> int:
-    reps = 3 if args.quick else 7
+    reps = 3 if args.quick else 15
     rows = []
     for name, label, steps, np_steps in CASES:
         cfg = presets.get(name).run_config(label)
