@@ -80,7 +80,8 @@ class LossView(ViewBase):
         if not runs:
             return
         loss_name = runs[0].config.loss.name
-        set_labels(self.pi, tr("step (updates)"), tr("loss ({name})", name=loss_name))
+        set_labels(self.pi, tr("step (updates)"), tr("loss") if runs[0].problem.objective   # the function itself
+                   else tr("loss ({name})", name=loss_name))
         name = self.session.preset.name
         self.log_box.blockSignals(True)
         self.log_box.setChecked(name in ("opt4_1", "optimizer-zoo", "opt4_7", "opt4_8"))
