@@ -45,6 +45,18 @@ def read_json(path, what: str):
         raise ConfigError(f"{what} {path.name} is corrupt (nested too deeply)") from None
 
 
+def parse_one_line(parse, doc, source: str, what: str):
+    """``parse(doc, source)``, with every failure — a ConfigError or a shape the checks did not
+    foresee — turned into one ConfigError line that names ``source``."""
+    try:
+        return parse(doc, source)
+    except ConfigError as exc:
+        text = str(exc)
+        raise ConfigError(text if text.startswith(source) else f"{source}: {text}") from None
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        raise ConfigError(f"{source}: not a valid {what} ({type(exc).__name__}: {exc})") from None
+
+
 def num(default, lo=None, hi=None, *, lo_open=False, hi_open=False, doc=""):
     return field(default=default, metadata=dict(lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open, doc=doc))
 

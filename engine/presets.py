@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Config, ConfigError, read_json
+from .config import Config, ConfigError, parse_one_line, read_json
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "resources" / "presets"
 ORDER = ("opt4_1", "opt4_2", "opt4_3", "opt4_4", "opt4_5", "opt4_6", "opt4_7", "opt4_8")
@@ -40,13 +40,7 @@ class Preset:
 
 def parse(d: dict, source: str = "preset") -> Preset:
     """The preset, or ConfigError (one line naming ``source``) for any malformed content."""
-    try:
-        return _parse(d, source)
-    except ConfigError as exc:
-        text = str(exc)
-        raise ConfigError(text if text.startswith(source) else f"{source}: {text}") from None
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as exc:
-        raise ConfigError(f"{source}: not a valid preset ({type(exc).__name__}: {exc})") from None
+    return parse_one_line(_parse, d, source, "preset")
 
 
 def _parse(d: dict, source: str) -> Preset:

@@ -12,7 +12,6 @@ or a θ whose loss is not finite, and the history ends at the last state before 
 """
 from __future__ import annotations
 
-from dataclasses import replace
 
 import numpy as np
 
@@ -364,7 +363,3 @@ class Comparison:
             if r.label == label:
                 return r
         raise KeyError(label)
-
-
-def with_start(cfg: Config, theta) -> Config:
-    return replace(cfg, init=replace(cfg.init, start=tuple(float(v) for v in theta)))

@@ -11,10 +11,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 
 from . import presets as P
-from .config import Config, ConfigError, read_json, validate
+from .config import Config, ConfigError, parse_one_line, read_json, validate
 
 FORMAT = "descent-session"
 VERSION = 1
@@ -75,13 +74,7 @@ def _set(d: dict, path: str, value) -> None:
 def parse(doc, source: str = "session") -> SessionDoc:
     """The document as a SessionDoc, or ConfigError (one line, naming ``source``) — also for
     shapes the checks below do not foresee, so a bad file never escapes as a traceback."""
-    try:
-        return _parse(doc, source)
-    except ConfigError as exc:
-        text = str(exc)
-        raise ConfigError(text if text.startswith(source) else f"{source}: {text}") from None
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as exc:
-        raise ConfigError(f"{source}: not a valid Descent session ({type(exc).__name__}: {exc})") from None
+    return parse_one_line(_parse, doc, source, "Descent session")
 
 
 def _parse(doc, source: str) -> SessionDoc:
@@ -145,7 +138,3 @@ def save(doc: SessionDoc, path) -> None:
 def from_comparison(comp, step: int, changes=(), view=None) -> SessionDoc:
     return SessionDoc(comp.name, comp.base, [(r.label, r.config) for r in comp.runs], int(step),
                       list(changes), dict(view or {}))
-
-
-def same_state(a, b) -> bool:
-    return all(np.array_equal(x.theta, y.theta) and x.step == y.step for x, y in zip(a.runs, b.runs))
