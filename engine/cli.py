@@ -22,8 +22,10 @@ class UsageError(Exception):
     """A one-line complaint about the command line."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, not argparse's usage block
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose errors are one UsageError line, not the usage block (every headless command)."""
+
+    def error(self, message):
         raise UsageError(f"{self.prog}: {message}")
 
 
@@ -80,8 +82,8 @@ def _ints(text: str) -> tuple[int, ...]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    root = _Parser(prog="descent", description="Descent — headless commands")
-    sub = root.add_subparsers(dest="command", parser_class=_Parser)
+    root = OneLineParser(prog="descent", description="Descent — headless commands")
+    sub = root.add_subparsers(dest="command", parser_class=OneLineParser)
     sub.add_parser("presets", help="list the presets, one per line: name<TAB>description")
     run = sub.add_parser("run", help="train a preset headless")
     src = run.add_mutually_exclusive_group()

@@ -11,19 +11,10 @@ import os
 import shutil
 import sys
 
-from engine.cli import count_arg
+from engine.cli import OneLineParser, UsageError, count_arg
 
 VIEW_SIZE = (1000, 625)   # logical px of the drawn view; a 1600 px PNG scales text and lines ×1.6
 GL_VIEWS = ("surface3d",)
-
-
-class _Usage(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, not argparse's usage block
-        raise _Usage(f"export: {message}")
 
 
 def _fps(text: str) -> float:
@@ -37,7 +28,7 @@ def _fps(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python main.py export", description="Draw a view to a file, offscreen.")
+    p = OneLineParser(prog="python main.py export", description="Draw a view to a file, offscreen.")
     p.add_argument("--preset", required=True, help="preset name (python main.py presets lists them)")
     p.add_argument("--run", dest="label", help="only the run with this label")
     p.add_argument("--steps", type=count_arg(0), help="updates to train first (default: the preset's steps)")
@@ -68,7 +59,7 @@ def _choose_platform(view: str) -> None:
     """Offscreen unless the 3-D view asks for GL and an X display is there to give it."""
     if view in GL_VIEWS:
         if not os.environ.get("DISPLAY"):
-            raise _Usage("the 3-D view needs an X display with OpenGL; run under xvfb-run or use --view surface")
+            raise UsageError("the 3-D view needs an X display with OpenGL; run under xvfb-run or use --view surface")
         os.environ["QT_QPA_PLATFORM"] = "xcb"
     else:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -87,7 +78,7 @@ def _quiet_offscreen_warnings() -> None:
 def main(argv: list[str]) -> int:
     try:
         return _main(argv)
-    except _Usage as exc:
+    except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -100,7 +91,7 @@ def _main(argv: list[str]) -> int:
     try:
         preset = P.get(args.preset)
     except ConfigError as exc:
-        raise _Usage(str(exc)) from None
+        raise UsageError(str(exc)) from None
     _choose_platform(args.view)
 
     from gui.export import ExportError, check_target, format_of
@@ -108,12 +99,12 @@ def _main(argv: list[str]) -> int:
         ext = format_of(args.out)
         check_target(args.out)
     except ExportError as exc:
-        raise _Usage(str(exc)) from None
+        raise UsageError(str(exc)) from None
     animated = ext in (".gif", ".mp4")
     if not animated and (args.frames is not None or args.fps is not None):
-        raise _Usage(f"--frames/--fps make an animation: give an --out ending in .gif or .mp4, not {ext}")
+        raise UsageError(f"--frames/--fps make an animation: give an --out ending in .gif or .mp4, not {ext}")
     if ext == ".mp4" and shutil.which("ffmpeg") is None:
-        raise _Usage("MP4 export needs ffmpeg, which is not installed here; export a .gif instead")
+        raise UsageError("MP4 export needs ffmpeg, which is not installed here; export a .gif instead")
 
     from PySide6.QtWidgets import QApplication
 
@@ -123,7 +114,7 @@ def _main(argv: list[str]) -> int:
     configure_pyqtgraph()
     from gui.views import VIEW_CLASSES
     if args.view not in VIEW_CLASSES:
-        raise _Usage(f"unknown view {args.view!r} (allowed: {', '.join(VIEW_CLASSES)})")
+        raise UsageError(f"unknown view {args.view!r} (allowed: {', '.join(VIEW_CLASSES)})")
 
     from gui.session import Session
     session = Session(preset.name)
@@ -150,7 +141,7 @@ def _main(argv: list[str]) -> int:
         else:
             out = export_view(view, args.out, args.width or 1600)
     except (ExportError, ConfigError) as exc:
-        raise _Usage(str(exc)) from None
+        raise UsageError(str(exc)) from None
     finally:
         if view is not None and hasattr(view, "shutdown"):
             view.shutdown()
