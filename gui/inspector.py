@@ -16,17 +16,17 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QTab
 from engine.explain import clipped_targets
 from engine.kernels import batch_rows
 from engine.registry import SLOT_NAMES
+from gui.draw_rate import RefreshWhilePlaying
 from gui.i18n import LANGUAGE, tr
 
 MAX_ROWS = 60
-PLAYING_INTERVAL_S = 0.1
 
 
 def fmt(v: float) -> str:
     return "—" if not np.isfinite(v) else f"{v:.6g}"
 
 
-class Inspector(QWidget):
+class Inspector(RefreshWhilePlaying, QWidget):
     def __init__(self, session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
@@ -146,15 +146,6 @@ class Inspector(QWidget):
             item.setText(text)
 
     # --- session -------------------------------------------------------------------------------
-    def _on_session_frame(self) -> None:
-        if self.session.playing and time.perf_counter() - self._last < PLAYING_INTERVAL_S:
-            return
-        self.refresh()
-
-    def _on_session_playing_changed(self, playing: bool) -> None:
-        if not playing:
-            self.refresh()
-
     def _on_session_rebuilt(self) -> None:
         self._fill_runs()
         self.refresh()

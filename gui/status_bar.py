@@ -7,15 +7,15 @@ import time
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
+from gui.draw_rate import RefreshWhilePlaying
 from gui.i18n import LANGUAGE, tr
 from gui.style import run_colour
 
 MESSAGE_MS = 6000
-PLAYING_INTERVAL_S = 0.1
 LEVEL_COLOURS = {"error": "#C00000", "warning": "#B35900", "info": "#202020"}
 
 
-class StatusBar(QStatusBar):
+class StatusBar(RefreshWhilePlaying, QStatusBar):
     def __init__(self, session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
@@ -89,15 +89,6 @@ class StatusBar(QStatusBar):
         self.message_label.clear()
 
     # --- session -------------------------------------------------------------------------------
-    def _on_session_frame(self) -> None:
-        if self.session.playing and time.perf_counter() - self._last < PLAYING_INTERVAL_S:
-            return
-        self.refresh()
-
-    def _on_session_playing_changed(self, playing: bool) -> None:
-        if not playing:
-            self.refresh()
-
     def _on_session_message(self, level: str, text: str) -> None:
         if "diverged" in text:
             self.sticky_label.setText(text)
