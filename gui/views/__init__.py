@@ -14,8 +14,6 @@ from gui.views.params_view import ParamsView
 from gui.views.surface2d import Surface2DView
 from gui.views.surface3d import Surface3DView
 
-Surface2DView.play_hz = 60.0  # the main view follows every frame while playing
-
 VIEW_CLASSES: dict[str, tuple[str, type]] = {
     "surface": ("Loss surface (2-D)", Surface2DView),
     "surface3d": ("Loss surface (3-D)", Surface3DView),

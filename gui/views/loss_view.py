@@ -67,7 +67,6 @@ class LossView(ViewBase):
         self._add_step_plot()
         self.hover_dot = pg.ScatterPlotItem(size=9, brush=pg.mkBrush("k"))
         self.pi.addItem(self.hover_dot, ignoreBounds=True)
-        self._items: list[dict] = []
         self._columns: dict[str, np.ndarray] = {}
         self.pi.scene().sigMouseMoved.connect(self._on_scene_moved)
         self._drop_lines: list[pg.InfiniteLine] = []

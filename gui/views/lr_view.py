@@ -88,7 +88,6 @@ class LRView(ViewBase):
         self._toolbar.addWidget(self.formula)
         self._finish_toolbar()
         self._add_step_plot(legend_offset=(10, -10))   # bottom left: rates start high and fall
-        self._items: list[dict] = []
         self._curves: list[dict] = []
         self._columns: dict[str, np.ndarray] = {}
         session.config_changed.connect(self._on_session_config_changed)

@@ -31,7 +31,6 @@ class ParamsView(ViewBase):
         super().__init__(session, parent)
         self._finish_toolbar()
         self._add_step_plot()
-        self._items: list[list[pg.PlotDataItem]] = []
         self._series: list[tuple[str, object]] = []
         self._columns: dict[str, np.ndarray] = {}
         self.pi.scene().sigMouseMoved.connect(self._on_scene_moved)

@@ -28,6 +28,8 @@ AUTO_PLANE_S = 1.0   # at most one automatic plane recompute per this many secon
 
 
 class Surface2DView(ViewBase):
+    play_hz = 60.0   # the main view follows every frame while playing
+
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
         self.arrows_box = QCheckBox(tr("Gradient arrows"))
