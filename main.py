@@ -4,13 +4,14 @@
     python main.py presets                                  list presets
     python main.py run --preset NAME [...] [--json]         train headless
     python main.py export --preset NAME --view V --out F    draw a view to a file, offscreen
+    python main.py precompile [--preset NAME]               compile the fast fixed kernels
     python main.py bench [--json]                           throughput
 """
 from __future__ import annotations
 
 import sys
 
-HEADLESS = ("presets", "run", "bench")
+HEADLESS = ("presets", "run", "precompile", "bench")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Headless commands: ``presets``, ``run`` and ``bench`` (no Qt is imported here).
+"""Headless commands: ``presets``, ``run``, ``precompile`` and ``bench`` (no Qt is imported here).
 
 Bad input prints one line on stderr saying what was wrong and what is allowed, and exits 2.
 """
@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--hidden", type=_ints, help="hidden layer sizes, comma-separated (e.g. 11)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument("--csv", metavar="FILE", help="write the whole history as CSV (long format)")
+    pre = sub.add_parser("precompile", help="compile the fast kernels fixed to the presets' networks "
+                                            "(once per machine; training uses them when present)")
+    pre.add_argument("--preset", action="append", default=[], help="only this preset (repeatable)")
     bench = sub.add_parser("bench", help="engine throughput against a plain numpy loop")
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -119,6 +122,11 @@ def main(argv: list[str]) -> int:
         if args.command == "run":
             _cache_notice()
             return cmd_run(args)
+        if args.command == "precompile":
+            for name in args.preset:
+                P.get(name)  # an unknown name is a usage error before any compiling
+            from .precompile import main as precompile_main
+            return precompile_main(args.preset)
         if args.command == "bench":
             from .bench import main as bench_main
             return bench_main(args)
@@ -207,7 +215,7 @@ def cmd_run(args) -> int:
             for lab, o in runs]
     nsteps = args.steps if args.steps is not None else base.steps
     comp = Comparison(preset.name, base, runs)
-    _load_kernels(comp.runs[0])
+    _load_kernels(comp.runs)
     total = 0.0
     for r in comp.runs:
         r.advance(nsteps)
@@ -216,10 +224,11 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _load_kernels(run) -> None:
+def _load_kernels(runs) -> None:
     """Load the compiled kernels (first call) outside the timed engine work."""
     from .run import Run
-    Run(run.label, run.config, run.problem, run.theta0).advance(1)
+    for run in runs:
+        Run(run.label, run.config, run.problem, run.theta0).advance(1)
 
 
 def _report(args, name, nsteps, runs, total) -> None:

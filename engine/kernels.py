@@ -11,8 +11,10 @@ allocate live in ``engine.run`` and ``engine.surface``.
 """
 from __future__ import annotations
 
+import functools
 import math
 
+import numba
 import numpy as np
 from numba import prange
 
@@ -376,60 +378,95 @@ def batch_rows(net, n, k):
     return r0, min(r0 + B, n)
 
 
-@njit
-def advance(state, data, spec, lrs, hist, step0, row0, nsteps):
-    """Apply ``nsteps`` updates starting after update ``step0`` (history row ``row0``); record
-    rows row0+1 …
+def _make_advance(shape, full):
+    """The training loop, compiled generic (``shape`` None: the structure is read from the run's
+    ``net`` array at run time) or fixed to one network structure (``shape``: the same values as
+    a tuple, frozen into the code, so LLVM unrolls the loops over layers and units).  ``full``
+    says every batch has exactly B rows (n divisible by B), so the batch loops have a fixed
+    length.  What changes during a run (Adam's t0, the hyper-parameters) is read from ``spec``."""
 
-    Returns (updates done, status): status 0 = all done; DIV_LOSS = the loss at the state after
-    step0+done updates is not finite (that state is bad: the caller drops it); DIV_THETA = update
-    step0+done+1 made θ non-finite (the state is restored from history row row0+done).
-    """
-    theta, ema, slots = state
-    X, Y = data
-    net, hyper = spec
-    h_theta, h_ema, h_slots, h_lr, h_bloss = hist
-    P = theta.shape[0]
-    grad = np.empty(P)
-    n = X.shape[1]
-    ws = np.empty((3 * max(net[N_UNITS], 1), max(min(net[N_BATCH], n), 1)))
-    ema_mode, ema_decay = net[N_EMA], hyper[H_EMA_DECAY]
-    r0, r1 = batch_rows(net, n, step0)
-    B = net[N_BATCH]
-    for s in range(nsteps):
-        k = step0 + s
-        if s > 0 and net[N_KIND] != KIND_OBJECTIVE:  # (k·B) mod n without a division
-            r0 += B
-            while r0 >= n:
-                r0 -= n
-            r1 = min(r0 + B, n)
-        for p in range(P):
-            grad[p] = 0.0
-        loss = _loss_grad(theta, X, Y, r0, r1, net, hyper, ws, grad, True)
-        _penalty(theta, net, hyper, grad, True)
-        if not math.isfinite(loss):
-            return s, DIV_LOSS
-        _opt_step(net, hyper, theta, slots, grad, lrs[s], k + 1 - net[N_T0])
-        if not _all_finite(theta):
-            theta[:] = h_theta[row0 + s]
-            slots[:, :] = h_slots[row0 + s]
-            return s, DIV_THETA
-        if ema_mode != EMA_OFF:
-            d = ema_decay
-            if ema_mode == EMA_NUM_UPDATES:
-                d = min(d, (1.0 + (k + 1)) / (10.0 + (k + 1)))
+    @njit
+    def advance(state, data, spec, lrs, hist, step0, row0, nsteps):
+        """Apply ``nsteps`` updates starting after update ``step0`` (history row ``row0``); record
+        rows row0+1 …
+
+        Returns (updates done, status): status 0 = all done; DIV_LOSS = the loss at the state
+        after step0+done updates is not finite (that state is bad: the caller drops it);
+        DIV_THETA = update step0+done+1 made θ non-finite (the state is restored from history
+        row row0+done).
+        """
+        if shape is None:
+            net = spec[0]
+        else:
+            net = shape
+        theta, ema, slots = state
+        X, Y = data
+        hyper = spec[1]
+        t0 = spec[0][N_T0]
+        h_theta, h_ema, h_slots, h_lr, h_bloss = hist
+        P = theta.shape[0]
+        grad = np.empty(P)
+        n = X.shape[1]
+        ws = np.empty((3 * max(net[N_UNITS], 1), max(min(net[N_BATCH], n), 1)))
+        ema_mode, ema_decay = net[N_EMA], hyper[H_EMA_DECAY]
+        r0, r1 = batch_rows(net, n, step0)
+        B = net[N_BATCH]
+        for s in range(nsteps):
+            k = step0 + s
+            if s > 0 and net[N_KIND] != KIND_OBJECTIVE:  # (k·B) mod n without a division
+                r0 += B
+                while r0 >= n:
+                    r0 -= n
+                r1 = r0 + B if full else min(r0 + B, n)
             for p in range(P):
-                ema[p] -= (ema[p] - theta[p]) * (1.0 - d)
-                h_ema[row0 + s + 1, p] = ema[p]
-        row = row0 + s + 1
-        for p in range(P):
-            h_theta[row, p] = theta[p]
-        for q in range(slots.shape[0]):
+                grad[p] = 0.0
+            loss = _loss_grad(theta, X, Y, r0, r1, net, hyper, ws, grad, True)
+            _penalty(theta, net, hyper, grad, True)
+            if not math.isfinite(loss):
+                return s, DIV_LOSS
+            _opt_step(net, hyper, theta, slots, grad, lrs[s], k + 1 - t0)
+            if not _all_finite(theta):
+                theta[:] = h_theta[row0 + s]
+                slots[:, :] = h_slots[row0 + s]
+                return s, DIV_THETA
+            if ema_mode != EMA_OFF:
+                d = ema_decay
+                if ema_mode == EMA_NUM_UPDATES:
+                    d = min(d, (1.0 + (k + 1)) / (10.0 + (k + 1)))
+                for p in range(P):
+                    ema[p] -= (ema[p] - theta[p]) * (1.0 - d)
+                    h_ema[row0 + s + 1, p] = ema[p]
+            row = row0 + s + 1
             for p in range(P):
-                h_slots[row, q, p] = slots[q, p]
-        h_lr[row] = lrs[s]
-        h_bloss[row] = loss
-    return nsteps, 0
+                h_theta[row, p] = theta[p]
+            for q in range(slots.shape[0]):
+                for p in range(P):
+                    h_slots[row, q, p] = slots[q, p]
+            h_lr[row] = lrs[s]
+            h_bloss[row] = loss
+        return nsteps, 0
+
+    return advance
+
+
+advance = _make_advance(None, False)
+
+
+def structure(net: np.ndarray, n: int) -> tuple[tuple[int, ...], bool]:
+    """The part of a run's ``net`` array that a fixed kernel freezes in (everything but Adam's
+    t0, which changes when the optimiser is switched mid-run), and whether every batch is full."""
+    key = [int(v) for v in net]
+    key[N_T0] = 0
+    full = key[N_KIND] == KIND_NETWORK and n % max(key[N_BATCH], 1) == 0
+    return tuple(key), bool(full)
+
+
+@functools.lru_cache(maxsize=None)
+def fixed_advance(shape: tuple[int, ...], full: bool):
+    """``advance`` compiled for one network structure (see ``structure``): the same loop with
+    the layer sizes, codes and batch length as constants, about twice as fast for small nets.
+    Each structure is compiled once (seconds) and kept in numba's disk cache."""
+    return _make_advance(shape, full)
 
 
 @njit(parallel=True)
@@ -503,3 +540,37 @@ def activation_curve(code, z, out, dout):
         a = _act(code, z[i], 0.2)
         out[i] = a
         dout[i] = _dact(code, z[i], a, 0.2)
+
+
+_NOT_READY: set = set()
+
+
+def ready_advance(net: np.ndarray, n: int, args: tuple, compile: bool = False):
+    """The kernel to train with: the fixed kernel for this structure when it is already compiled
+    in this process or found in numba's disk cache (or ``compile`` asks to build it now), else
+    the generic ``advance``.  Never compiles unasked, so a new network shape costs no wait."""
+    key = structure(net, n)
+    fixed = fixed_advance(*key)
+    if fixed.overloads:
+        return fixed
+    if key in _NOT_READY and not compile:
+        return advance
+    sig = tuple(numba.typeof(a) for a in args)
+    if compile:
+        fixed.compile(sig)
+    else:
+        try:
+            cached = fixed._cache.load_overload(sig, fixed.targetctx)
+        except Exception:  # noqa: BLE001 — a cache that cannot be read means "not ready"
+            cached = None
+        if cached is None:
+            _NOT_READY.add(key)
+            return advance
+        fixed.compile(sig)   # a cache hit: loads what is on disk
+    _NOT_READY.discard(key)
+    return fixed
+
+
+def forget_not_ready() -> None:
+    """Look again for fixed kernels (another process may have compiled them since)."""
+    _NOT_READY.clear()

@@ -29,6 +29,10 @@ RESTART_GROUPS = ("data", "model", "loss", "reg", "init", "ema", "batch")
 
 
 class Run:
+    # train with the kernel fixed to this network's structure once it is compiled (see
+    # kernels.ready_advance); False keeps the generic kernel (the benchmark compares the two)
+    fixed_kernels = True
+
     def __init__(self, label: str, config: Config, problem: Problem | None = None,
                  theta0: np.ndarray | None = None, history_bytes: int | None = None):
         self.label = label
@@ -183,8 +187,9 @@ class Run:
             k, row = self.step, self._len - 1
             lrs = learning_rates(self.config.optimizer.lr, self.config.schedule, np.arange(k, k + m))
             h = self._h
-            got, div = K.advance((self.theta, self.ema, self.slots), self.problem.data, self._spec, lrs,
-                                 (h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"]), k, row, m)
+            args = ((self.theta, self.ema, self.slots), self.problem.data, self._spec, lrs,
+                    (h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"]), k, row, m)
+            got, div = self._kernel(args)(*args)
             h["known"][self._len:self._len + got] = False
             h["eknown"][self._len:self._len + got] = False
             h["step"][self._len:self._len + got] = np.arange(k + 1, k + 1 + got)
@@ -201,6 +206,19 @@ class Run:
                 break
         self.engine_seconds += time.perf_counter() - t
         return done
+
+    def _kernel(self, args, compile: bool = False):
+        if not self.fixed_kernels:
+            return K.advance
+        return K.ready_advance(self._spec[0], self.problem.n, args, compile)
+
+    def specialise(self) -> None:
+        """Compile (or load from numba's disk cache) the kernel fixed to this run's network
+        structure, about twice as fast as the generic one; later advances use it."""
+        h = self._h
+        args = ((self.theta, self.ema, self.slots), self.problem.data, self._spec, np.zeros(0),
+                (h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"]), 0, 0, 0)
+        self._kernel(args, compile=True)
 
     def truncate(self, k: int) -> None:
         """Go back to the state after k updates (or the last recorded step before k when the
