@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
 from engine import presets as P
 from engine.config import Config, ConfigError
 from engine.run import Comparison, Run
+from gui.draw_rate import DrawTurns
 
 TICK_MS = 15
 MAX_SPEED = 10 ** 7
@@ -112,6 +113,7 @@ class Session(QObject):
         self._timer.setTimerType(Qt.PreciseTimer)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._warm: _Warmup | None = None
+        self.draw_turns = DrawTurns()     # which views draw in each frame while playing
         self._build()
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -360,6 +362,7 @@ class Session(QObject):
                 pass
         if self._timer.isActive():
             self._timer.stop()
+            self.draw_turns.clear()      # every dirty view redraws now that play stopped
             with self.lock:
                 self.cursor = self.head
             self._report_divergences()
@@ -370,6 +373,12 @@ class Session(QObject):
         self.pause() if self.playing else self.play()
 
     def _on_timer_timeout(self) -> None:
+        self._tick()
+        if self.playing:
+            with self.lock:
+                self.draw_turns.dispatch()     # the views that draw in this frame (see DrawTurns)
+
+    def _tick(self) -> None:
         if self._replaying and self.cursor < self.head:   # playing through recorded history first
             self.set_cursor(min(self.head, self.cursor + max(1, min(self.speed, self.head))))
             return

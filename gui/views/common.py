@@ -1,18 +1,20 @@
 """Helpers shared by the plot views: finite filtering, fonts, step sampling, a toolbar row."""
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsScene, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.style import AXIS_FONT_PT, FONT_PT, configure_pyqtgraph
 
 MAX_POINTS = 700         # samples per loss/parameter curve
 MAX_PATH = 1200          # points per drawn path (strided beyond this, the last point always kept)
+MAX_PATH_PLAYING = 500   # while playing: a thick path costs ~1 ms per 1000 points every frame
 GRID_ALPHA = 0.15
 BIG = 1e15               # coordinates beyond this are not drawn (Qt paths overflow)
 
@@ -26,16 +28,21 @@ def drawable(*cols: np.ndarray) -> np.ndarray:
     return mask
 
 
+@functools.lru_cache(maxsize=64)
 def sample_steps(cursor: int, n: int = MAX_POINTS) -> np.ndarray:
     """At most ~n history rows in [0, cursor], always including 0 and the cursor: two thirds
     evenly spaced, one third geometrically spaced so the fast early steps keep their detail.
-    (Thick curves cost ~1 ms per 1000 points to rasterise, so more points only slow a frame.)"""
+    (Thick curves cost ~1 ms per 1000 points to rasterise, so more points only slow a frame.)
+    Cached: the views of one frame ask for the same cursors; the array is read-only."""
     cursor = max(int(cursor), 0)
     if cursor + 1 <= n:
-        return np.arange(cursor + 1, dtype=np.int64)
-    lin = np.linspace(0, cursor, 2 * n // 3).astype(np.int64)
-    geo = np.geomspace(1, cursor, n // 3).astype(np.int64)
-    return np.unique(np.concatenate([[0, cursor], lin, geo]))
+        out = np.arange(cursor + 1, dtype=np.int64)
+    else:
+        lin = np.linspace(0, cursor, 2 * n // 3).astype(np.int64)
+        geo = np.geomspace(1, cursor, n // 3).astype(np.int64)
+        out = np.unique(np.concatenate([[0, cursor], lin, geo]))
+    out.setflags(write=False)   # shared (cached): every view and run at this cursor gets the same array
+    return out
 
 
 def history_sample(run, cursor: int, n: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
@@ -79,16 +86,30 @@ def legend(pi: pg.PlotItem, offset=(-10, 10)) -> pg.LegendItem:
     return leg
 
 
+def _outgrown(data: tuple[float, float], view: tuple[float, float]) -> bool:
+    """Data bounds beyond the view range (by more than 1 % of it: the bounds include a few
+    pixels of pen padding, which change with the scale) or filling under half of it (a constant,
+    such as a fixed learning rate, fits wherever it lies inside)."""
+    (d0, d1), (v0, v1) = data, view
+    tol = 0.01 * (v1 - v0)
+    return d0 < v0 - tol or d1 > v1 + tol or (d1 > d0 and (d1 - d0) < 0.5 * (v1 - v0))
+
+
 class ViewBase(QWidget):
     """A toolbar row above a pyqtgraph PlotWidget, wired to the session's signals.
 
-    Draw rate: stepping and scrubbing redraw at once; while playing, a view redraws at most
-    ``play_hz`` times a second (views are staggered so they don't all draw in the same frame) and
-    not at all while hidden (a tab behind another); it catches up when shown or when play stops.
+    Draw rate: stepping and scrubbing redraw at once.  While playing, ``session.draw_turns``
+    decides: the featured view (``play_hz`` ≥ PRIMARY_HZ) redraws in every frame a secondary
+    view does not take; the others redraw at most ``play_hz`` times a second, one per frame;
+    none draws while hidden (a tab behind another).  A view catches up when shown or when play
+    stops.  Step plots keep
+    their axis ranges while playing and widen them in steps (``_follow_range``), so their axes
+    are not regenerated, nor the plot painted twice, on every update.
     """
 
     play_hz = 20.0
-    _instances = 0
+    PRIMARY_HZ = 60.0
+    follows_range = True     # step plots: _follow_range while playing (False: the view sets its own)
 
     def __init__(self, session, parent=None):
         super().__init__(parent)
@@ -96,8 +117,7 @@ class ViewBase(QWidget):
         self.session = session
         self._dirty = False
         self._last_draw = 0.0
-        self._slot = ViewBase._instances % 3
-        ViewBase._instances += 1
+        self._step_plot = False
         self._toolbar = QHBoxLayout()
         self._toolbar.setContentsMargins(4, 2, 4, 0)
         self.readout = QLabel("")
@@ -136,6 +156,7 @@ class ViewBase(QWidget):
                                            pen=pg.mkPen("#888888", width=1.5, style=Qt.DashLine))
         self.pi.addItem(self.cursor_line, ignoreBounds=True)
         self._items: list = []
+        self._step_plot = True
 
     def _remove_run_items(self) -> None:
         """Take every run's items (lists or dicts of them) off the plot and empty the legend."""
@@ -146,6 +167,9 @@ class ViewBase(QWidget):
         self.legend.clear()
 
     def _connect(self) -> None:
+        # items change every frame: Qt's BSP index of them costs more to keep than it saves
+        for gv in self.findChildren(pg.GraphicsView):
+            gv.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         s = self.session
         s.rebuilt.connect(self._on_session_rebuilt)
         s.frame.connect(self._on_session_frame_emitted)
@@ -159,26 +183,53 @@ class ViewBase(QWidget):
         self._on_session_rebuilt()
         self._on_session_frame()
 
+    @property
+    def primary(self) -> bool:
+        """The featured view: draws in every frame while playing (unless a secondary takes it)."""
+        return self.play_hz >= self.PRIMARY_HZ
+
     def _on_session_frame_emitted(self) -> None:
-        if self.session.playing:
-            now = time.perf_counter()
-            if not self.isVisible() or now - self._last_draw < 1.0 / self.play_hz:
-                self._dirty = True
-                return
-            self._last_draw = now
+        if self.session.playing:       # the session's DrawTurns decides when this view draws
+            self._dirty = True
+            self.session.draw_turns.want(self)
+            return
         self._dirty = False
         self._on_session_frame()
+
+    def _draw_playing(self, now: float) -> None:
+        self._last_draw = now
+        self._dirty = False
+        self._on_session_frame()
+        if self._step_plot and self.follows_range:
+            self._follow_range()
 
     def _on_session_playing_changed(self, playing: bool) -> None:
         # pyqtgraph's translucent grid costs ~8 ms per axis repaint in Qt's raster engine, and
         # the axes repaint on every frame while ranges grow: grids show only when paused
         for pi in self._plot_items():
             pi.showGrid(x=not playing, y=not playing, alpha=GRID_ALPHA)
-        if playing:  # stagger: each view starts its draw clock at a different phase
-            self._last_draw = time.perf_counter() - (self._slot / 3.0) / self.play_hz
-        elif self._dirty:
+        if self._step_plot and self.follows_range:
+            # while playing the ranges are set by _follow_range; paused, they fit the data again
+            self.pi.disableAutoRange() if playing else self.pi.enableAutoRange()
+        if not playing and self._dirty:
             self._dirty = False
             self._on_session_frame()
+
+    def _follow_range(self) -> None:
+        """Keep a step plot's range while its data fit; when they outgrow it (or shrink to under
+        half of it) set a new one with room to grow: x to twice the steps drawn, y padded 20 %."""
+        vb = self.pi.vb
+        (x0, x1), (y0, y1) = [b if b is not None else (None, None) for b in vb.childrenBounds()]
+        if x0 is None or y0 is None:
+            return
+        xr = yr = None
+        if _outgrown((x0, x1), vb.viewRange()[0]):
+            xr = (x0, x0 + 2.0 * max(x1 - x0, 1.0))
+        if _outgrown((y0, y1), vb.viewRange()[1]):
+            span = y1 - y0 if y1 > y0 else max(abs(y1), 1e-12)
+            yr = (y0 - 0.2 * span, y1 + 0.2 * span)
+        if xr is not None or yr is not None:
+            vb.setRange(xRange=xr, yRange=yr, padding=0.0)
 
     def _plot_items(self) -> list:
         items = []

@@ -78,6 +78,7 @@ def formula_text(run, step: int) -> str:
 
 
 class LRView(ViewBase):
+    follows_range = False    # _set_ranges: from 0 to the top rate, the planned steps wide
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
         self.formula = QLabel("")
@@ -154,11 +155,15 @@ class LRView(ViewBase):
         self.cursor_line.setValue(cursor)
         cols: dict[str, np.ndarray] = {}
         g = max(cursor - 1, 0)
+        applied_top = 0.0
         for run, items, curves in zip(self.session.runs, self._items, self._curves):
             k = min(cursor, run.step)
             rows, steps = history_sample(run, k)
             rows, steps = rows[1:], steps[1:]       # row 0 (the start) has no update
             lr = run.lr_history[rows]
+            finite = lr[np.isfinite(lr)]
+            if finite.size:
+                applied_top = max(applied_top, float(finite.max()))
             x, y = staircase_xy(steps, lr)
             self._set_xy(items["applied"], x, y)
             cols[f"{run.label}_step"] = steps
@@ -179,20 +184,19 @@ class LRView(ViewBase):
                 cols[f"{run.label}_{key}_lr"] = cy
         self._columns = cols
         self.formula.setText(formula_text(self.session.runs[0], max(cursor, 1)))
-        self._set_ranges()
+        self._set_ranges(applied_top)
 
-    def _set_ranges(self) -> None:
+    def _set_ranges(self, applied_top: float) -> None:
         """Rates are ≥ 0: the y axis runs from 0 to a little above the largest rate drawn (a flat,
-        constant rate would otherwise autorange to ±0.5 around it); x spans the planned steps."""
-        top, right = 0.0, 1.0
+        constant rate would otherwise autorange to ±0.5 around it); x spans the planned steps.
+        (So this view keeps its own ranges: no _follow_range while playing.)"""
+        top, right = applied_top, 1.0
         for run, curves in zip(self.session.runs, self._curves):
             for _x, y in curves.values():
                 finite = y[np.isfinite(y)]
                 if finite.size:
                     top = max(top, float(finite.max()))
             right = max(right, run.config.steps, run.step)
-        applied = [np.nanmax(r.lr_history[1:]) for r in self.session.runs if len(r.lr_history) > 1]
-        top = max([top] + [a for a in applied if np.isfinite(a)])
         if top > 0:
             self.pi.setYRange(0.0, top * 1.12, padding=0)
         self.pi.setXRange(0.0, right, padding=0.02)

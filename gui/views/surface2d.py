@@ -19,8 +19,8 @@ from engine import surface as S
 from gui.i18n import tr
 from gui.style import run_colour
 from gui.views import surface_data as D
-from gui.views.common import ViewBase, drawable, legend, path_rows, set_labels, style_plot
-from gui.views.overlays import arrow_segments, place_contours, run_items, small_font
+from gui.views.common import MAX_PATH, MAX_PATH_PLAYING, ViewBase, drawable, legend, path_rows, set_labels, style_plot
+from gui.views.overlays import Backdrop, arrow_segments, place_contours, run_items, small_font
 
 N_LEVELS = 8
 RESCALE_S = 0.3      # at most one window change per this many seconds
@@ -80,6 +80,13 @@ class Surface2DView(ViewBase):
         self.min_item.setZValue(20)
         pi.addItem(self.min_item)
         self._run_items: list[dict] = []
+        self._start_at: dict[int, tuple | None] = {}   # start point drawn per run
+        self.backdrop = Backdrop(pi.vb, self._static_items, self._moving_items)
+        # the legend's sample of the start marker (the markers themselves are overlays.Marker) …
+        self._start_sample = pg.ScatterPlotItem(symbol="o", size=11, brush=pg.mkBrush("w"), pen=pg.mkPen("k", width=1.5))
+        # and of the minimum (the item itself is hidden behind the backdrop while playing, and a
+        # legend shows a hidden item struck through)
+        self._min_sample = pg.ScatterPlotItem(symbol="star", size=20, brush=pg.mkBrush("#FF2D2D"), pen=pg.mkPen("k", width=1))
 
         self.kind = "none"
         self.surface: D.Surface | None = None
@@ -107,6 +114,7 @@ class Surface2DView(ViewBase):
             for it in items.values():
                 self.pi.removeItem(it)
         self._run_items = []
+        self._start_at = {}
         self.legend.clear()
         self.runner.cancel()
         self.surface, self.proj, self.curve_range = None, None, None
@@ -127,7 +135,7 @@ class Surface2DView(ViewBase):
                 self.legend.addItem(items["ema"], tr("{label} (EMA shadow)", label=run.label))
             self._run_items.append(items)
         if self._run_items:
-            self.legend.addItem(self._run_items[0]["start"], tr("start"))
+            self.legend.addItem(self._start_sample, tr("start"))
         self.penalty_box.setEnabled(D.penalty_source(runs) is not None)
         minimum = problem.minimum() if not (self.penalty_box.isChecked() and D.penalty_source(runs)) else None
         if self.kind in ("exact", "curve") and minimum is not None:
@@ -136,7 +144,7 @@ class Surface2DView(ViewBase):
             self.min_item.setData([minimum[0]], [my])
             self.min_item.show()
             name = tr("least-squares solution") if not problem.objective else tr("minimum")
-            self.legend.addItem(self.min_item, name)
+            self.legend.addItem(self._min_sample, name)
         else:
             self.min_item.setData([], [])
             self.min_item.hide()
@@ -154,6 +162,7 @@ class Surface2DView(ViewBase):
             self.request_plane()
 
     def _show_mode(self) -> None:
+        self.backdrop.thaw()       # visibility below is set on the live items
         plane = self.kind == "plane"
         for w in (self.run_combo, self.kind_combo, self.recompute_button):
             w.setVisible(plane)
@@ -218,6 +227,7 @@ class Surface2DView(ViewBase):
         loss = S.curve_losses(runs[0].problem, spec, w, with_penalty=pen)
         self._last_rescale = time.perf_counter()
         self._set_xy(self.curve, w, loss)
+        self.backdrop.follow(self.session.playing)
 
     def request_plane(self) -> None:
         """Recompute the plane for a >2-parameter problem in the background."""
@@ -270,6 +280,7 @@ class Surface2DView(ViewBase):
         place_contours(self.isos, self.iso_labels, img, D.contour_levels(lo, hi, N_LEVELS), surf.rect, log)
         self._update_arrows()
         self.pi.setRange(xRange=(surf.a[0], surf.a[-1]), yRange=(surf.b[0], surf.b[-1]), padding=0.02)
+        self.backdrop.follow(self.session.playing)
 
     def _update_arrows(self) -> None:
         surf = self.surface
@@ -284,6 +295,7 @@ class Surface2DView(ViewBase):
         A, B = np.meshgrid(a, b)
         x, y = arrow_segments(A, B, ga, gb, 0.4 * min(a[1] - a[0], b[1] - b[0]))
         self.arrow_item.setData(x, y)
+        self.backdrop.follow(self.session.playing)
 
     def _on_arrows_toggled(self, _on: bool) -> None:
         self._update_arrows()
@@ -323,15 +335,19 @@ class Surface2DView(ViewBase):
         if self.kind == "plane" and self.proj is None:
             return
         outside = False
-        for run, items in zip(runs, self._run_items):
+        n_path = MAX_PATH_PLAYING if self.session.playing else MAX_PATH
+        for i, (run, items) in enumerate(zip(runs, self._run_items)):
             k = min(cursor, run.step)
-            rows = path_rows(int(run.rows([k])[0]))     # history rows (the history may be thinned)
+            rows = path_rows(int(run.rows([k])[0]), n_path)   # history rows (the history may be thinned)
             th = run.theta_history[rows]
             x, y = self._coords(run, th, rows)
             self._set_xy(items["path"], x, y)
             self._set_xy(items["current"], x[-1:], y[-1:])
             sx, sy = self._coords(run, run.theta_history[:1], np.array([0]))
-            self._set_xy(items["start"], sx, sy)
+            start = (float(sx[0]), float(sy[0])) if len(sx) else None
+            if self._start_at.get(i, ()) != start:   # set only when it moved: no repaint otherwise
+                self._set_xy(items["start"], sx, sy)
+                self._start_at[i] = start
             if "ema" in items:
                 ex, ey = self._coords(run, run.ema_history[rows], rows, ema=True)
                 self._set_xy(items["ema"], ex, ey)
@@ -354,6 +370,18 @@ class Surface2DView(ViewBase):
                     self.request_plane()
                 elif not self._later.isActive():
                     self._later.start(int(wait * 1000) + 10)
+
+    def _on_session_playing_changed(self, playing: bool) -> None:
+        # while playing only the paths and markers are painted every frame: the layers that
+        # stay put are one backdrop pixmap
+        super()._on_session_playing_changed(playing)
+        self.backdrop.freeze() if playing else self.backdrop.thaw()
+
+    def _static_items(self) -> list:
+        return [self.image, *self.isos, *self.iso_labels, self.min_item, self.arrow_item, self.curve]
+
+    def _moving_items(self) -> list:
+        return [it for items in self._run_items for it in items.values()] + [self.legend]
 
     def _coords(self, run, th: np.ndarray, rows, ema: bool = False) -> tuple[np.ndarray, np.ndarray]:
         if self.kind == "exact":
