@@ -1,8 +1,10 @@
 """``python main.py bench``: engine throughput beside a plain numpy loop of the same work.
 
 Each figure is the best of several repetitions of ``Run.advance(steps)`` on a fresh run (history
-recorded exactly as the window records it), and the numpy loop (``engine.reference.train``) is
-measured in the same process, so the ratio compares like with like on the same machine state.
+recorded exactly as the window records it), with the kernel fixed to the run's network structure
+(compiled, or loaded from numba's cache, before timing; ``engine.precompile``) and, beside it, the
+generic kernel.  The numpy loop (``engine.reference.train``) is measured in the same process, so
+the ratio compares like with like on the same machine state.
 Start-up is measured in subprocesses with an empty and then a warm numba cache.
 """
 from __future__ import annotations

@@ -137,6 +137,7 @@ class Run:
             for arr in h.values():
                 _compact(arr, old, boundary, n)
             n = old.size + (n - boundary)
+        self._forget_rows_from(n, self._len)
         self._len = n
 
     def rows(self, steps) -> np.ndarray:
@@ -187,13 +188,9 @@ class Run:
             k, row = self.step, self._len - 1
             lrs = learning_rates(self.config.optimizer.lr, self.config.schedule, np.arange(k, k + m))
             h = self._h
-            args = ((self.theta, self.ema, self.slots), self.problem.data, self._spec, lrs,
-                    (h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"]), k, row, m)
+            args = ((self.theta, self.ema, self.slots), self.problem.data, self._spec, lrs, self._hist(), k, row, m)
             got, div = self._kernel(args)(*args)
-            h["known"][self._len:self._len + got] = False
-            h["eknown"][self._len:self._len + got] = False
-            h["step"][self._len:self._len + got] = np.arange(k + 1, k + 1 + got)
-            self._len += got
+            self._len += got        # (rows past the length always have known/eknown False)
             done += got
             if div == K.DIV_THETA:      # update step+1 made θ non-finite; state is at step
                 self.diverged_at = self.step + 1
@@ -212,12 +209,22 @@ class Run:
             return K.advance
         return K.ready_advance(self._spec[0], self.problem.n, args, compile)
 
+    def _hist(self) -> tuple:
+        h = self._h
+        return h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"], h["step"]
+
+    def _forget_rows_from(self, n: int, old: int) -> None:
+        """Rows n..old are no longer history: their cached losses must not be trusted when new
+        rows are written there (advance relies on rows past the length being unknown)."""
+        if old > n:
+            self._h["known"][n:old] = False
+            self._h["eknown"][n:old] = False
+
     def specialise(self) -> None:
         """Compile (or load from numba's disk cache) the kernel fixed to this run's network
         structure, about twice as fast as the generic one; later advances use it."""
-        h = self._h
         args = ((self.theta, self.ema, self.slots), self.problem.data, self._spec, np.zeros(0),
-                (h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"]), 0, 0, 0)
+                self._hist(), 0, 0, 0)
         self._kernel(args, compile=True)
 
     def truncate(self, k: int) -> None:
@@ -225,6 +232,7 @@ class Run:
         history was thinned there), discarding the recorded future."""
         r = int(self.rows([int(np.clip(k, 0, self.step))])[0])
         h = self._h
+        self._forget_rows_from(r + 1, self._len)
         self._len = r + 1
         self.theta[:] = h["theta"][r]
         if self.ema.size:
