@@ -68,7 +68,7 @@ def startup_seconds() -> dict:
 
 def gui_figures() -> dict | None:
     """Frames per second while the window plays opt4_1 at full speed, offscreen (subprocess)."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DESCENT_PRECOMPILE="0")  # no compile beside it
     code = ("import json, os, sys; from gui.bench_gui import measure; print(json.dumps(measure())); "
             "sys.stdout.flush(); os._exit(0)")
     try:

@@ -54,6 +54,7 @@ class Run:
         self._cap = 0
         self._len = 0
         self._stride = 1          # the older history keeps steps that are multiples of this
+        self.history_version = getattr(self, "history_version", 0) + 1
         self._alloc(1024)
         self.theta = theta0.copy()
         self.ema = theta0.copy() if self.config.ema.enabled else np.zeros(0)
@@ -139,6 +140,7 @@ class Run:
             n = old.size + (n - boundary)
         self._forget_rows_from(n, self._len)
         self._len = n
+        self.history_version += 1
 
     def rows(self, steps) -> np.ndarray:
         """History rows for the given steps: the row of that step, or of the last recorded step
@@ -148,6 +150,9 @@ class Run:
             return np.clip(steps, 0, self._len - 1)
         r = np.searchsorted(self._h["step"][:self._len], steps, side="right") - 1
         return np.clip(r, 0, self._len - 1)
+
+    # history_version: changes whenever recorded rows are rewritten or dropped (restart, rewind,
+    # thinning), never when rows are only appended — caches of per-row sums can extend themselves
 
     @property
     def steps_history(self) -> np.ndarray:
@@ -227,6 +232,13 @@ class Run:
                 self._hist(), 0, 0, 0)
         self._kernel(args, compile=True)
 
+    def fixed_kernel_ready(self) -> bool:
+        """Whether the kernel fixed to this run's structure is compiled or in the disk cache
+        (it is then used from the next advance on)."""
+        args = ((self.theta, self.ema, self.slots), self.problem.data, self._spec, np.zeros(0),
+                self._hist(), 0, 0, 0)
+        return self._kernel(args) is not K.advance
+
     def truncate(self, k: int) -> None:
         """Go back to the state after k updates (or the last recorded step before k when the
         history was thinned there), discarding the recorded future."""
@@ -234,6 +246,7 @@ class Run:
         h = self._h
         self._forget_rows_from(r + 1, self._len)
         self._len = r + 1
+        self.history_version += 1
         self.theta[:] = h["theta"][r]
         if self.ema.size:
             self.ema[:] = h["ema"][r]

@@ -20,11 +20,13 @@ from engine import presets as P
 from engine.config import Config, ConfigError
 from engine.run import Comparison, Run
 from gui.draw_rate import DrawTurns
+from gui.i18n import tr
+from gui.precompiler import Precompiler
 
 TICK_MS = 15
 MAX_SPEED = 10 ** 7
 SYNC_LIMIT = 2000    # up to this many updates per frame the timer applies them itself
-CHUNK_S = 0.002      # the worker's target time per locked chunk
+CHUNK_S = 0.001      # the worker's target time per locked chunk (the window waits up to one for a frame)
 HISTORY_BYTES = 16 * 2 ** 20   # for all runs together; older history is thinned beyond it
 
 
@@ -114,6 +116,9 @@ class Session(QObject):
         self._timer.timeout.connect(self._on_timer_timeout)
         self._warm: _Warmup | None = None
         self.draw_turns = DrawTurns()     # which views draw in each frame while playing
+        self.precompiler = Precompiler(self)
+        self.precompiler.started.connect(self._on_precompile_started)
+        self.precompiler.finished.connect(self._on_precompile_finished)
         self._build()
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -138,9 +143,23 @@ class Session(QObject):
         if jit.CACHE_NOTICE:     # the kernels compiled in memory: say so once they are ready
             self.message.emit("warning", jit.CACHE_NOTICE)
         self.frame.emit()
+        self._precompile()
+
+    def _precompile(self) -> None:
+        """Have the faster kernels fixed to this preset's networks compiled in the background."""
+        if self.is_ready and not self.is_demo:
+            self.precompiler.request(self.preset.name, self.runs)
+
+    def _on_precompile_started(self, name: str) -> None:
+        self.message.emit("info", tr("Compiling faster kernels for {preset} in the background "
+                                     "(once; training goes on meanwhile)", preset=name))
+
+    def _on_precompile_finished(self, name: str) -> None:
+        self.message.emit("info", tr("Faster kernels ready for {preset}", preset=name))
 
     def shutdown(self) -> None:
         self.pause()
+        self.precompiler.stop()
         if self._trainer is not None:
             self._trainer.stop = True
             self._trainer.go.set()
@@ -182,6 +201,7 @@ class Session(QObject):
         self.preset = preset
         self._build()
         self.config_changed.emit("")
+        self._precompile()
 
     def reset(self) -> None:
         """Every run back to its start (settings kept)."""

@@ -6,6 +6,8 @@ import os
 
 if os.environ.get("DESCENT_GL_TESTS") != "1":
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# the window would compile the fast fixed kernels in a child process; tests that want it say so
+os.environ.setdefault("DESCENT_PRECOMPILE", "0")
 
 import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGraphicsScene, QHBoxLayout, QLabel, QVBoxLayout, 
 from gui.style import AXIS_FONT_PT, FONT_PT, configure_pyqtgraph
 
 MAX_POINTS = 700         # samples per loss/parameter curve
+MAX_POINTS_PLAYING = 400  # while playing (a redraw a few times a second; paused, the full 700)
 MAX_PATH = 1200          # points per drawn path (strided beyond this, the last point always kept)
 MAX_PATH_PLAYING = 500   # while playing: a thick path costs ~1 ms per 1000 points every frame
 GRID_ALPHA = 0.15
@@ -118,6 +119,7 @@ class ViewBase(QWidget):
         self._dirty = False
         self._last_draw = 0.0
         self._step_plot = False
+        self._bounds: tuple | None = None
         self._toolbar = QHBoxLayout()
         self._toolbar.setContentsMargins(4, 2, 4, 0)
         self.readout = QLabel("")
@@ -184,6 +186,11 @@ class ViewBase(QWidget):
         self._on_session_frame()
 
     @property
+    def curve_points(self) -> int:
+        """Samples per curve: fewer while playing, when a curve is redrawn within a frame budget."""
+        return MAX_POINTS_PLAYING if self.session.playing else MAX_POINTS
+
+    @property
     def primary(self) -> bool:
         """The featured view: draws in every frame while playing (unless a secondary takes it)."""
         return self.play_hz >= self.PRIMARY_HZ
@@ -199,9 +206,22 @@ class ViewBase(QWidget):
     def _draw_playing(self, now: float) -> None:
         self._last_draw = now
         self._dirty = False
+        self._bounds = None
         self._on_session_frame()
         if self._step_plot and self.follows_range:
             self._follow_range()
+
+    def _note_bounds(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Widen this frame's data bounds (in view coordinates: log10 y on a log axis) by the
+        points just set; _follow_range reads them instead of asking every item."""
+        if len(x) == 0:
+            return
+        b = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
+        if self._bounds is None:
+            self._bounds = b
+        else:
+            o = self._bounds
+            self._bounds = (min(o[0], b[0]), max(o[1], b[1]), min(o[2], b[2]), max(o[3], b[3]))
 
     def _on_session_playing_changed(self, playing: bool) -> None:
         # pyqtgraph's translucent grid costs ~8 ms per axis repaint in Qt's raster engine, and
@@ -219,7 +239,10 @@ class ViewBase(QWidget):
         """Keep a step plot's range while its data fit; when they outgrow it (or shrink to under
         half of it) set a new one with room to grow: x to twice the steps drawn, y padded 20 %."""
         vb = self.pi.vb
-        (x0, x1), (y0, y1) = [b if b is not None else (None, None) for b in vb.childrenBounds()]
+        if self._bounds is not None:     # noted while setting the data: no pass over the items
+            x0, x1, y0, y1 = self._bounds
+        else:
+            (x0, x1), (y0, y1) = [b if b is not None else (None, None) for b in vb.childrenBounds()]
         if x0 is None or y0 is None:
             return
         xr = yr = None

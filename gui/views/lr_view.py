@@ -15,6 +15,7 @@ from engine.schedules import FORMULAS, learning_rates
 from gui.i18n import tr
 from gui.style import FONT_PT, run_colour
 from gui.views.common import ViewBase, history_sample, set_labels
+from gui.views.overlays import Marker
 
 MAX_CURVE = 4000
 
@@ -104,11 +105,11 @@ class LRView(ViewBase):
             items = {
                 "own": pg.PlotDataItem(pen=pg.mkPen(light, width=2)),
                 "applied": pg.PlotDataItem(pen=pg.mkPen(c, width=3)),
-                "dots": pg.ScatterPlotItem(size=11, brush=pg.mkBrush(c), pen=pg.mkPen("k", width=1)),
+                "dots": Marker("o", 11, c, pg.mkPen("k", width=1)),
             }
             if i == 0:  # the same schedule with the staircase flipped, drawn once, in grey
                 items["other"] = pg.PlotDataItem(pen=pg.mkPen("#555555", width=2, style=Qt.DashLine))
-                items["other_dot"] = pg.ScatterPlotItem(size=9, brush=pg.mkBrush("w"), pen=pg.mkPen("#555555", width=2))
+                items["other_dot"] = Marker("o", 9, "w", pg.mkPen("#555555", width=2))
             for it in items.values():
                 self.pi.addItem(it)
             self._items.append(items)
@@ -158,7 +159,7 @@ class LRView(ViewBase):
         applied_top = 0.0
         for run, items, curves in zip(self.session.runs, self._items, self._curves):
             k = min(cursor, run.step)
-            rows, steps = history_sample(run, k)
+            rows, steps = history_sample(run, k, self.curve_points)
             rows, steps = rows[1:], steps[1:]       # row 0 (the start) has no update
             lr = run.lr_history[rows]
             finite = lr[np.isfinite(lr)]

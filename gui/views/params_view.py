@@ -66,14 +66,16 @@ class ParamsView(ViewBase):
         self.cursor_line.setValue(cursor)
         cols: dict[str, np.ndarray] = {}
         for run, items in zip(self.session.runs, self._items):
-            rows, steps = history_sample(run, cursor)
+            rows, steps = history_sample(run, cursor, self.curve_points)
             th = run.theta_history[rows]
             cols[f"{run.label}_step"] = steps
             for (name, fn), it in zip(self._series, items):
                 y = fn(th)
                 cols[f"{run.label}_{name}"] = y
                 m = drawable(steps, y)
-                it.setData(steps[m].astype(np.float64), y[m])
+                xs, ys = steps[m].astype(np.float64), y[m]
+                it.setData(xs, ys)
+                self._note_bounds(xs, ys)
         self._columns = cols
 
     def _on_scene_moved(self, pos) -> None:
