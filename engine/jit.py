@@ -48,3 +48,11 @@ def njit(*args, **extra):
     if args and callable(args[0]):
         return numba.njit(**flags)(args[0])
     return numba.njit(*args, **flags)
+
+
+def parallel_threads(n: int | None) -> None:
+    """How many threads the calling thread's parallel kernels use (numba keeps this per thread);
+    None: all of them.  The window uses 1 while its trainer thread occupies the other core, so
+    a small parallel evaluation does not wait for a worker the trainer has displaced."""
+    most = numba.config.NUMBA_NUM_THREADS
+    numba.set_num_threads(most if n is None else max(1, min(int(n), most)))

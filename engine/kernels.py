@@ -5,7 +5,7 @@ Arguments are grouped so no kernel takes a long positional list:
   ``net``   int64 array describing the problem and the model (indices ``N_*``, per layer ``L_*``),
   ``hyper`` float64 array of hyper-parameters (indices ``H_*``),
   ``state`` (θ, EMA θ, optimiser slots), ``data`` (X, Y), ``spec`` (net, hyper),
-  ``hist``  (θ, EMA θ, slots, lr, batch loss, step) history rows.
+  ``hist``  (θ, EMA θ, slots, lr, batch loss, running sum of batch losses, step) history rows.
 Row ``k`` of a history is the state after ``k`` updates.  The public wrappers that validate and
 allocate live in ``engine.run`` and ``engine.surface``.
 """
@@ -403,7 +403,7 @@ def _make_advance(shape, full):
         X, Y = data
         hyper = spec[1]
         t0 = spec[0][N_T0]
-        h_theta, h_ema, h_slots, h_lr, h_bloss, h_step = hist
+        h_theta, h_ema, h_slots, h_lr, h_bloss, h_bsum, h_step = hist
         P = theta.shape[0]
         grad = np.empty(P)
         n = X.shape[1]
@@ -444,6 +444,7 @@ def _make_advance(shape, full):
                     h_slots[row, q, p] = slots[q, p]
             h_lr[row] = lrs[s]
             h_bloss[row] = loss
+            h_bsum[row] = h_bsum[row - 1] + loss
             h_step[row] = k + 1
         return nsteps, 0
 

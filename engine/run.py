@@ -54,7 +54,6 @@ class Run:
         self._cap = 0
         self._len = 0
         self._stride = 1          # the older history keeps steps that are multiples of this
-        self.history_version = getattr(self, "history_version", 0) + 1
         self._alloc(1024)
         self.theta = theta0.copy()
         self.ema = theta0.copy() if self.config.ema.enabled else np.zeros(0)
@@ -77,7 +76,8 @@ class Run:
         E = P if self.config.ema.enabled else 0
         # rows ≥ len are never read before being written, so they start uninitialised
         new = dict(theta=np.empty((cap, P)), ema=np.empty((cap, E)), slots=np.zeros((cap, S, P)),
-                   lr=np.empty(cap), bloss=np.empty(cap), loss=np.empty(cap), known=np.zeros(cap, bool),
+                   lr=np.empty(cap), bloss=np.empty(cap), bsum=np.empty(cap), loss=np.empty(cap),
+                   known=np.zeros(cap, bool),
                    eloss=np.empty(cap), eknown=np.zeros(cap, bool), step=np.empty(cap, np.int64))
         if self._cap:
             n = self._len
@@ -96,6 +96,7 @@ class Run:
         h["slots"][0] = self.slots
         h["lr"][0] = np.nan
         h["bloss"][0] = np.nan
+        h["bsum"][0] = 0.0
         h["step"][0] = 0
         self._len = 1
 
@@ -140,7 +141,6 @@ class Run:
             n = old.size + (n - boundary)
         self._forget_rows_from(n, self._len)
         self._len = n
-        self.history_version += 1
 
     def rows(self, steps) -> np.ndarray:
         """History rows for the given steps: the row of that step, or of the last recorded step
@@ -150,9 +150,6 @@ class Run:
             return np.clip(steps, 0, self._len - 1)
         r = np.searchsorted(self._h["step"][:self._len], steps, side="right") - 1
         return np.clip(r, 0, self._len - 1)
-
-    # history_version: changes whenever recorded rows are rewritten or dropped (restart, rewind,
-    # thinning), never when rows are only appended — caches of per-row sums can extend themselves
 
     @property
     def steps_history(self) -> np.ndarray:
@@ -216,7 +213,7 @@ class Run:
 
     def _hist(self) -> tuple:
         h = self._h
-        return h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"], h["step"]
+        return h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"], h["bsum"], h["step"]
 
     def _forget_rows_from(self, n: int, old: int) -> None:
         """Rows n..old are no longer history: their cached losses must not be trusted when new
@@ -246,7 +243,6 @@ class Run:
         h = self._h
         self._forget_rows_from(r + 1, self._len)
         self._len = r + 1
-        self.history_version += 1
         self.theta[:] = h["theta"][r]
         if self.ema.size:
             self.ema[:] = h["ema"][r]
@@ -309,6 +305,13 @@ class Run:
     def batch_loss_history(self) -> np.ndarray:
         """batch_loss_history[k] is update k's batch loss before the update (NaN at k = 0)."""
         return self._h["bloss"][:self._len]
+
+    @property
+    def batch_loss_sums(self) -> np.ndarray:
+        """batch_loss_sums[r] is the sum of the batch losses of updates 1 … steps_history[r]:
+        all of them, also those whose rows were thinned away, so the mean batch loss between two
+        recorded rows is exact (the loss view bins with it)."""
+        return self._h["bsum"][:self._len]
 
     def losses(self, steps=None, ema: bool = False) -> np.ndarray:
         """Full-data loss (without the penalty) at the given steps (every recorded row by default)."""

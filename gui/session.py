@@ -16,6 +16,7 @@ from dataclasses import replace
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
 
+from engine import jit
 from engine import presets as P
 from engine.config import Config, ConfigError
 from engine.run import Comparison, Run
@@ -139,7 +140,6 @@ class Session(QObject):
         self.is_ready = True
         self._warm = None
         self.ready.emit()
-        from engine import jit
         if jit.CACHE_NOTICE:     # the kernels compiled in memory: say so once they are ready
             self.message.emit("warning", jit.CACHE_NOTICE)
         self.frame.emit()
@@ -372,6 +372,7 @@ class Session(QObject):
             self.message.emit("info", "every run has reached its step count; raise 'steps' or press R to reset")
             return
         self._replaying = self.cursor < self.head
+        jit.parallel_threads(1)          # the trainer thread has the other core while playing
         self._timer.start()
         self.playing_changed.emit(True)
 
@@ -382,6 +383,7 @@ class Session(QObject):
                 pass
         if self._timer.isActive():
             self._timer.stop()
+            jit.parallel_threads(None)
             self.draw_turns.clear()      # every dirty view redraws now that play stopped
             with self.lock:
                 self.cursor = self.head

@@ -36,49 +36,15 @@ def binned_batch_loss(history: np.ndarray, k: int, steps: np.ndarray) -> tuple[n
     return starts, means
 
 
-class BatchLossSums:
-    """Running sums of a run's finite batch losses, and their count, over its history rows —
-    extended as rows are appended, rebuilt when the history is rewritten (``history_version``).
-    ``binned`` gives what ``binned_batch_loss`` gives without a pass over the whole history at
-    every redraw (~2 ms a frame at a few hundred thousand rows)."""
-
-    def __init__(self):
-        self.version = None
-        self.n = 0                       # rows summed: P[r] = sum over rows 1..r, r < n
-        self.sums = np.zeros(1024)
-        self.counts = np.zeros(1024, np.int64)
-
-    def update(self, run) -> None:
-        h = run.batch_loss_history
-        n = len(h)
-        if self.version != run.history_version or n < self.n:
-            self.version, self.n = run.history_version, 1
-            self.sums[0] = 0.0
-            self.counts[0] = 0
-        if n <= self.n:
-            return
-        if n > len(self.sums):
-            cap = max(n, 2 * len(self.sums))
-            self.sums = np.resize(self.sums, cap)
-            self.counts = np.resize(self.counts, cap)
-        new = h[self.n:n]
-        with np.errstate(invalid="ignore", over="ignore"):
-            finite = np.isfinite(new)
-            self.sums[self.n:n] = self.sums[self.n - 1] + np.cumsum(np.where(finite, new, 0.0))
-        self.counts[self.n:n] = self.counts[self.n - 1] + np.cumsum(finite)
-        self.n = n
-
-    def binned(self, k: int, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """As binned_batch_loss(history, k, steps) for the history last given to ``update``."""
-        if k < 1 or k <= len(steps):
-            return np.zeros(0, np.int64), np.zeros(0)
-        starts = np.unique(np.clip(steps, 1, k))
-        edges = np.append(starts - 1, k)            # bin i: rows starts[i] … edges[i+1]
-        s = self.sums[edges[1:]] - self.sums[edges[:-1]]
-        c = self.counts[edges[1:]] - self.counts[edges[:-1]]
-        with np.errstate(invalid="ignore", over="ignore"):
-            means = np.where(c > 0, s / np.maximum(c, 1), np.nan)
-        return starts, means
+def binned_from_sums(sums: np.ndarray, steps: np.ndarray, k: int, bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """As binned_batch_loss over history rows 1..k, from the run's running sums of batch losses
+    (``Run.batch_loss_sums``): no pass over the history, and exact also where older rows were
+    thinned (a bin's mean covers every update in it).  Bins start at the rows ``bins``."""
+    starts = np.unique(np.clip(bins, 1, k))
+    edges = np.append(starts - 1, k)            # bin i: rows starts[i] … edges[i+1]
+    total = sums[edges[1:]] - sums[edges[:-1]]
+    count = steps[edges[1:]] - steps[edges[:-1]]
+    return starts, total / np.maximum(count, 1)
 
 
 MAX_DROP_LINES = 40
@@ -113,7 +79,6 @@ class LossView(ViewBase):
         self.hover_dot = pg.ScatterPlotItem(size=9, brush=pg.mkBrush("k"))
         self.pi.addItem(self.hover_dot, ignoreBounds=True)
         self._columns: dict[str, np.ndarray] = {}
-        self._batch_sums: dict[int, BatchLossSums] = {}
         self.pi.scene().sigMouseMoved.connect(self._on_scene_moved)
         self._drop_lines: list[pg.InfiniteLine] = []
         session.config_changed.connect(self._on_session_config_changed)
@@ -121,7 +86,6 @@ class LossView(ViewBase):
 
     def _on_session_rebuilt(self) -> None:
         self._remove_run_items()
-        self._batch_sums: dict[int, BatchLossSums] = {}
         runs = self.session.runs
         if not runs:
             return
@@ -199,10 +163,8 @@ class LossView(ViewBase):
             self._set(items["full"], steps, full, log)
             r = int(run.rows([k])[0])       # binned over history rows (older ones may be thinned)
             bins = sample_steps(r, BATCH_BINS * self.curve_points // MAX_POINTS)
-            if r > len(bins):          # long: bin means from running sums (no pass over the history)
-                sums = self._batch_sums.setdefault(id(run), BatchLossSums())
-                sums.update(run)
-                brows, batch = sums.binned(r, bins)
+            if r > len(bins):          # long: bin means from the running sums (no pass over the history)
+                brows, batch = binned_from_sums(run.batch_loss_sums, run.steps_history, r, bins)
             else:
                 brows, batch = binned_batch_loss(run.batch_loss_history, r, bins)
             bsteps = run.steps_history[brows]

@@ -1,31 +1,45 @@
-"""The loss view's running sums give the same batch-loss bins as a pass over the history, as the
-history grows, after a rewind, and with non-finite values."""
+"""The loss view's batch-loss bins from the engine's running sums equal a pass over the history,
+as the history grows and after a rewind, and stay exact once older rows are thinned."""
 import numpy as np
 
 from engine import presets
+from engine import run as R
 from engine.run import Run
 from gui.views.common import sample_steps
-from gui.views.loss_view import BATCH_BINS, BatchLossSums, binned_batch_loss
+from gui.views.loss_view import BATCH_BINS, binned_batch_loss, binned_from_sums
 
 
-def _check(run, sums):
+def _bins(run):
     r = run.step
     bins = sample_steps(r, BATCH_BINS)
-    sums.update(run)
-    want = binned_batch_loss(run.batch_loss_history, r, bins)
-    got = sums.binned(r, bins)
-    np.testing.assert_array_equal(got[0], want[0])
-    np.testing.assert_allclose(got[1], want[1], rtol=1e-9, equal_nan=True)
+    return r, bins
 
 
 def test_running_sums_match_a_full_pass():
     run = Run("gd", presets.get("opt4_1").run_config("gd"))
-    sums = BatchLossSums()
-    for n in (900, 1, 3000, 250):
-        run.advance(n)
-        _check(run, sums)
-    run.truncate(2000)                      # rewritten history: the sums start again
-    run._h["bloss"][1500] = np.nan          # a non-finite value is left out of its bin's mean
-    run.history_version += 1
-    run.advance(700)
-    _check(run, sums)
+    for n in (900, 1, 3000, 250, -2000, 700):
+        if n < 0:
+            run.truncate(run.step + n)       # rewind: the kept rows' sums are still right
+        else:
+            run.advance(n)
+        r, bins = _bins(run)
+        want = binned_batch_loss(run.batch_loss_history, r, bins)
+        got = binned_from_sums(run.batch_loss_sums, run.steps_history, r, bins)
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-9)
+
+
+def test_bins_cover_thinned_steps_exactly(monkeypatch):
+    monkeypatch.setattr(R, "MIN_ROWS", 64)
+    cfg = presets.get("opt4_1").run_config("gd")
+    full = Run("gd", cfg)
+    full.advance(6000)
+    thin = Run("gd", cfg, history_bytes=64 * 100)
+    thin.advance(6000)
+    assert thin.thinned
+    k = thin._len - 1
+    rows = np.array([1, k // 3, k // 2, k])
+    _, got = binned_from_sums(thin.batch_loss_sums, thin.steps_history, k, rows)
+    edges = thin.steps_history[np.append(rows - 1, k)]      # bin i: updates edges[i]+1 … edges[i+1]
+    want = [full.batch_loss_history[a + 1:b + 1].mean() for a, b in zip(edges[:-1], edges[1:])]
+    np.testing.assert_allclose(got, want, rtol=1e-9)
