@@ -395,9 +395,9 @@ class Session(QObject):
         self.pause() if self.playing else self.play()
 
     def _on_timer_timeout(self) -> None:
-        self._tick()
-        if self.playing:
-            with self.lock:
+        with self.lock:     # one wait for the trainer's chunk per frame, not one per step below
+            self._tick()
+            if self.playing:
                 self.draw_turns.dispatch()     # the views that draw in this frame (see DrawTurns)
 
     def _tick(self) -> None:
