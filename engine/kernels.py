@@ -28,7 +28,7 @@ L_NIN, L_NOUT, L_ACT, L_BIAS, L_WOFF, L_BOFF, L_UIN = range(7)
 NL = 7
 KIND_NETWORK, KIND_OBJECTIVE = 0, 1
 EMA_OFF, EMA_NUM_UPDATES, EMA_FIXED = 0, 1, 2
-DIV_LOSS, DIV_THETA = 1, 2
+DIV_LOSS, DIV_THETA, INTERRUPTED = 1, 2, 3
 
 # --- hyper indices ----------------------------------------------------------------------------
 H_MOMENTUM, H_BETA1, H_BETA2, H_EPS, H_RHO, H_RMS_EPS, H_COST, H_PROFIT, H_LAM, H_EMA_DECAY, H_LEAKY = range(11)
@@ -386,14 +386,15 @@ def _make_advance(shape, full):
     length.  What changes during a run (Adam's t0, the hyper-parameters) is read from ``spec``."""
 
     @njit
-    def advance(state, data, spec, lrs, hist, step0, row0, nsteps):
+    def advance(state, data, spec, lrs, hist, step0, row0, nsteps, interrupt):
         """Apply ``nsteps`` updates starting after update ``step0`` (history row ``row0``); record
         rows row0+1 …
 
         Returns (updates done, status): status 0 = all done; DIV_LOSS = the loss at the state
         after step0+done updates is not finite (that state is bad: the caller drops it);
         DIV_THETA = update step0+done+1 made θ non-finite (the state is restored from history
-        row row0+done).
+        row row0+done); INTERRUPTED = ``interrupt[0]`` was set (looked at every 256 updates:
+        another thread wants the history), the state is consistent after ``done`` updates.
         """
         if shape is None:
             net = spec[0]
@@ -412,6 +413,8 @@ def _make_advance(shape, full):
         r0, r1 = batch_rows(net, n, step0)
         B = net[N_BATCH]
         for s in range(nsteps):
+            if (s & 255) == 0 and interrupt[0] != 0:
+                return s, INTERRUPTED
             k = step0 + s
             if s > 0 and net[N_KIND] != KIND_OBJECTIVE:  # (k·B) mod n without a division
                 r0 += B

@@ -22,6 +22,7 @@ from .registry import SLOT_NAMES
 from .schedules import learning_rates
 
 CHUNK = 1 << 16
+_NO_INTERRUPT = np.zeros(1, np.int64)
 HISTORY_BYTES = 48 * 2 ** 20   # per run by default; beyond it older history is thinned
 MIN_ROWS = 4096
 # groups whose change means the run must start again (the rest apply from the current step)
@@ -171,8 +172,10 @@ class Run:
         return self.diverged_at is not None or self.step >= self.config.steps
 
     # --- training -----------------------------------------------------------------------------
-    def advance(self, n: int) -> int:
-        """Apply up to ``n`` updates (fewer if the run diverges).  Returns how many were applied."""
+    def advance(self, n: int, interrupt: np.ndarray | None = None) -> int:
+        """Apply up to ``n`` updates (fewer if the run diverges, or when ``interrupt[0]`` is set by
+        another thread: the kernel looks at it every 256 updates and stops, leaving a consistent
+        run).  Returns how many were applied."""
         import time
         if n <= 0 or self.diverged_at is not None:
             return 0
@@ -190,10 +193,13 @@ class Run:
             k, row = self.step, self._len - 1
             lrs = learning_rates(self.config.optimizer.lr, self.config.schedule, np.arange(k, k + m))
             h = self._h
-            args = ((self.theta, self.ema, self.slots), self.problem.data, self._spec, lrs, self._hist(), k, row, m)
+            args = ((self.theta, self.ema, self.slots), self.problem.data, self._spec, lrs, self._hist(), k, row, m,
+                    _NO_INTERRUPT if interrupt is None else interrupt)
             got, div = self._kernel(args)(*args)
             self._len += got        # (rows past the length always have known/eknown False)
             done += got
+            if div == K.INTERRUPTED:
+                break
             if div == K.DIV_THETA:      # update step+1 made θ non-finite; state is at step
                 self.diverged_at = self.step + 1
                 break
@@ -226,14 +232,14 @@ class Run:
         """Compile (or load from numba's disk cache) the kernel fixed to this run's network
         structure, about twice as fast as the generic one; later advances use it."""
         args = ((self.theta, self.ema, self.slots), self.problem.data, self._spec, np.zeros(0),
-                self._hist(), 0, 0, 0)
+                self._hist(), 0, 0, 0, _NO_INTERRUPT)
         self._kernel(args, compile=True)
 
     def fixed_kernel_ready(self) -> bool:
         """Whether the kernel fixed to this run's structure is compiled or in the disk cache
         (it is then used from the next advance on)."""
         args = ((self.theta, self.ema, self.slots), self.problem.data, self._spec, np.zeros(0),
-                self._hist(), 0, 0, 0)
+                self._hist(), 0, 0, 0, _NO_INTERRUPT)
         return self._kernel(args) is not K.advance
 
     def truncate(self, k: int) -> None:

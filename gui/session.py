@@ -9,6 +9,7 @@ the GUI while views read the histories.  Nothing here draws.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import replace
@@ -72,7 +73,7 @@ class _Trainer(threading.Thread):
                 remaining = min(r.config.steps - r.step for r in active)
                 n = max(1, min(chunk, remaining))
                 t = time.perf_counter()
-                s._advance_all(n)
+                s._advance_all(n, s._interrupt)
                 dt = time.perf_counter() - t
             chunk = int(np.clip(chunk * (CHUNK_S / max(dt, 1e-6)) ** 0.5, 1, 1 << 16))
             if s.speed < MAX_SPEED:   # rate limit: speed updates per frame of TICK_MS
@@ -107,6 +108,7 @@ class Session(QObject):
         self.steps_per_second = 0.0
         self.is_ready = False
         self.lock = threading.RLock()
+        self._interrupt = np.zeros(1, np.int64)   # set: the trainer's kernel stops early (see _locked_now)
         self._trainer: _Trainer | None = None
         self._reported: dict[str, int] = {}
         self._replaying = False
@@ -121,6 +123,18 @@ class Session(QObject):
         self.precompiler.started.connect(self._on_precompile_started)
         self.precompiler.finished.connect(self._on_precompile_finished)
         self._build()
+
+    @contextlib.contextmanager
+    def _locked_now(self):
+        """The session lock, taken from the trainer within ~256 updates: its kernel looks at
+        ``_interrupt`` and returns early, instead of the window waiting out a whole chunk."""
+        self._interrupt[0] = 1
+        try:
+            with self.lock:
+                self._interrupt[0] = 0
+                yield
+        finally:
+            self._interrupt[0] = 0
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start_warmup(self) -> None:
@@ -336,12 +350,13 @@ class Session(QObject):
             self.cursor = self.head
             self.step(k - self.head)
 
-    def _advance_all(self, n: int) -> int:
-        """n updates for every run (may run on the worker thread: emits nothing)."""
+    def _advance_all(self, n: int, interrupt=None) -> int:
+        """n updates for every run (may run on the worker thread: emits nothing); fewer when
+        ``interrupt`` is set (the window wants the lock)."""
         t = time.perf_counter()
         done = 0
         for r in self.runs:
-            done += r.advance(n)
+            done += r.advance(n, interrupt)
         dt = time.perf_counter() - t
         if dt > 0 and done:
             rate = done / dt
@@ -379,7 +394,7 @@ class Session(QObject):
     def pause(self) -> None:
         if self._trainer is not None:
             self._trainer.go.clear()
-            with self.lock:      # waits for the chunk in progress
+            with self._locked_now():      # the chunk in progress stops early
                 pass
         if self._timer.isActive():
             self._timer.stop()
@@ -395,7 +410,7 @@ class Session(QObject):
         self.pause() if self.playing else self.play()
 
     def _on_timer_timeout(self) -> None:
-        with self.lock:     # one wait for the trainer's chunk per frame, not one per step below
+        with self._locked_now():   # one short wait for the trainer per frame
             self._tick()
             if self.playing:
                 self.draw_turns.dispatch()     # the views that draw in this frame (see DrawTurns)

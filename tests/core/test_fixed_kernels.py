@@ -85,3 +85,15 @@ def test_training_never_compiles_a_fixed_kernel_unasked():
     run.advance(20)
     key = K.structure(run._spec[0], run.problem.n)
     assert not _uses_fixed(run) and not K.fixed_advance(*key).overloads
+
+
+def test_an_interrupted_advance_stops_at_once_and_continues_exactly():
+    cfg = presets.get("opt4_1").run_config("adam")
+    plain, stopped = Run("a", cfg), Run("a", cfg)
+    flag = np.ones(1, np.int64)
+    assert stopped.advance(1000, flag) == 0 and stopped.step == 0     # set before: nothing done
+    flag[0] = 0
+    assert stopped.advance(700, flag) == 700
+    plain.advance(700)
+    np.testing.assert_array_equal(stopped.theta_history, plain.theta_history)
+    np.testing.assert_array_equal(stopped.slots, plain.slots)
