@@ -1,7 +1,7 @@
 """Draw rate while playing.  Panels that are not plot views (inspector, status bar) refresh on
 every frame while stepping or scrubbing, at most every ``PLAYING_INTERVAL_S`` while playing, once
 when play stops.  Plot views get the same policy from ViewBase, plus hidden-tab skipping and
-turns (``DrawTurns``): the featured view draws every frame, the others one per frame."""
+turns (``DrawTurns``): the featured view draws in every frame a secondary view does not take."""
 from __future__ import annotations
 
 import time
@@ -18,8 +18,8 @@ class DrawTurns:
     ``dispatch``.  The featured view (``primary``) draws in every frame, except that a secondary
     view that is due (visible, its own ``play_hz`` interval passed) takes a frame instead, the
     longest-waiting first, at most every other frame.  So no frame pays for two plots: measured
-    here, the surface costs ~9 ms to update and paint and a curve view 7–10 ms, and both in one
-    frame missed the 16 ms budget.  A view that did not draw stays dirty and draws when play
+    here, the surface cost ~9 ms to update and paint and a curve view 7–10 ms (before the
+    backdrop and cheaper markers), and both in one frame missed the 16 ms budget.  A view that did not draw stays dirty and draws when play
     stops or it is shown."""
 
     def __init__(self):
