@@ -9,15 +9,17 @@ import weakref
 
 PLAYING_INTERVAL_S = 0.1
 SECONDARY_EVERY_S = 0.025   # a secondary view takes at most every other frame (15 ms ticks)
+CHEAP_S = 0.0015            # a secondary update this quick paints in its own frame
 
 
 class DrawTurns:
     """Which plot views draw in a frame while playing.
 
     Every view marks itself wanted when a frame arrives; after the frame the session calls
-    ``dispatch``.  The featured view (``primary``) draws in every frame, except that a secondary
-    view that is due (visible, its own ``play_hz`` interval passed) takes a frame instead, the
-    longest-waiting first, at most every other frame.  So no frame pays for two plots: measured
+    ``dispatch``.  The featured view (``primary``) draws in every frame.  A secondary view that is
+    due (visible, its own ``play_hz`` interval passed; the longest-waiting first, at most every
+    other frame) sets its data in a frame beside it and paints in the next frame, which it has
+    alone (the featured view waits a frame).  So no frame pays for two plots: measured
     here, the surface cost ~9 ms to update and paint and a curve view 7–10 ms (before the
     backdrop and cheaper markers), and both in one frame missed the 16 ms budget.  A view that did not draw stays dirty and draws when play
     stops or it is shown."""
@@ -25,6 +27,7 @@ class DrawTurns:
     def __init__(self):
         self._wanting: "weakref.WeakValueDictionary[int, object]" = weakref.WeakValueDictionary()
         self._last_secondary = float("-inf")
+        self._held = None                        # a secondary view updated with its paint held
         self.draws: dict[str, int] = {}          # per view class, while playing (the benchmark reads it)
 
     def want(self, view) -> None:
@@ -32,6 +35,12 @@ class DrawTurns:
 
     def clear(self) -> None:
         self._wanting.clear()
+        if self._held is not None:
+            try:
+                self._held._release_paint()
+            except RuntimeError:
+                pass
+            self._held = None
 
     def dispatch(self, now: float | None = None) -> None:
         now = time.perf_counter() if now is None else now
@@ -42,17 +51,35 @@ class DrawTurns:
                     views.append(v)
             except RuntimeError:          # its widget is gone
                 self._wanting.pop(key, None)
+        held = self._held
+        if held is not None:          # last frame updated it with painting held: paint it now, alone
+            self._held = None
+            try:
+                held._release_paint()
+            except RuntimeError:
+                pass
+            return
         due = [v for v in views if not v.primary and now - v._last_draw >= 1.0 / v.play_hz]
         if due and now - self._last_secondary >= SECONDARY_EVERY_S:
-            chosen = [min(due, key=lambda v: v._last_draw)]
+            # its data now, beside the featured view; its paint next frame, alone — unless the
+            # update was cheap (a static or message-only view): then it paints in this frame
+            v = min(due, key=lambda v: v._last_draw)
             self._last_secondary = now
-        else:
-            chosen = [v for v in views if v.primary]
-        for v in chosen:
-            self._wanting.pop(id(v), None)
-            name = type(v).__name__
-            self.draws[name] = self.draws.get(name, 0) + 1
-            v._draw_playing(now)
+            t = time.perf_counter()
+            self._draw(v, now, hold=True)
+            if time.perf_counter() - t < CHEAP_S:
+                v._release_paint()
+            else:
+                self._held = v
+        for v in views:
+            if v.primary:
+                self._draw(v, now)
+
+    def _draw(self, v, now: float, hold: bool = False) -> None:
+        self._wanting.pop(id(v), None)
+        name = type(v).__name__
+        self.draws[name] = self.draws.get(name, 0) + 1
+        v._draw_playing(now, hold)
 
 
 class RefreshWhilePlaying:

@@ -203,13 +203,22 @@ class ViewBase(QWidget):
         self._dirty = False
         self._on_session_frame()
 
-    def _draw_playing(self, now: float) -> None:
+    def _draw_playing(self, now: float, hold: bool = False) -> None:
+        """Redraw for a frame while playing; ``hold``: set the data now but paint only at
+        ``_release_paint`` (the next frame), so the two halves land in different frames."""
+        if hold:
+            for gv in self.findChildren(pg.GraphicsView):
+                gv.setUpdatesEnabled(False)
         self._last_draw = now
         self._dirty = False
         self._bounds = None
         self._on_session_frame()
         if self._step_plot and self.follows_range:
             self._follow_range()
+
+    def _release_paint(self) -> None:
+        for gv in self.findChildren(pg.GraphicsView):
+            gv.setUpdatesEnabled(True)
 
     def _note_bounds(self, x: np.ndarray, y: np.ndarray) -> None:
         """Widen this frame's data bounds (in view coordinates: log10 y on a log axis) by the

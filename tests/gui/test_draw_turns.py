@@ -1,0 +1,58 @@
+"""DrawTurns: while playing, the featured view draws in every frame but the one in which a slow
+secondary view paints (it set its data the frame before); a quick secondary paints at once."""
+import time
+
+from gui.draw_rate import DrawTurns
+
+
+class FakeView:
+    def __init__(self, name, primary, cost_s=0.0):
+        self.name, self.primary, self.cost_s = name, primary, cost_s
+        self.play_hz = 60.0 if primary else 20.0
+        self._last_draw = 0.0
+        self.log = []
+
+    def isVisible(self):  # noqa: N802 - Qt's spelling
+        return True
+
+    def _draw_playing(self, now, hold=False):
+        self._last_draw = now
+        time.sleep(self.cost_s)
+        self.log.append("data+held" if hold else "draw")
+
+    def _release_paint(self):
+        self.log.append("paint")
+
+
+def _frame(turns, views, now):
+    for v in views:
+        turns.want(v)
+    turns.dispatch(now)
+
+
+def test_a_slow_secondary_sets_data_beside_the_surface_and_paints_alone_next_frame():
+    surface, loss = FakeView("surface", True), FakeView("loss", False, cost_s=0.003)
+    turns = DrawTurns()
+    _frame(turns, [surface, loss], 10.0)
+    assert loss.log == ["data+held"] and surface.log == ["draw"]
+    _frame(turns, [surface, loss], 10.015)
+    assert loss.log == ["data+held", "paint"] and surface.log == ["draw"]      # the surface waits
+    _frame(turns, [surface, loss], 10.030)
+    assert surface.log == ["draw", "draw"] and loss.log[-1] == "paint"         # loss not due yet
+
+
+def test_a_quick_secondary_paints_in_its_own_frame():
+    surface, net = FakeView("surface", True), FakeView("network", False)
+    turns = DrawTurns()
+    _frame(turns, [surface, net], 5.0)
+    assert net.log == ["data+held", "paint"] and surface.log == ["draw"]
+    _frame(turns, [surface, net], 5.015)
+    assert surface.log == ["draw", "draw"]
+
+
+def test_stopping_play_releases_a_held_paint():
+    surface, loss = FakeView("surface", True), FakeView("loss", False, cost_s=0.003)
+    turns = DrawTurns()
+    _frame(turns, [surface, loss], 1.0)
+    turns.clear()
+    assert loss.log == ["data+held", "paint"]
