@@ -29,10 +29,9 @@ def engine_rate(cfg, label, steps, reps, fixed=True):
     """Best steps/s of ``Run.advance(steps)`` on fresh runs, with the kernel fixed to the
     network's structure (compiled or loaded from the cache before timing) or the generic one."""
     warm = Run(label, cfg)
+    warm.fixed_kernels = fixed
     if fixed:
         warm.specialise()
-    else:
-        warm.fixed_kernels = False
     warm.advance(2)  # compile / load from cache outside the timing
     best = float("inf")
     for _ in range(reps):

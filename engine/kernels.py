@@ -550,11 +550,11 @@ def activation_curve(code, z, out, dout):
 _NOT_READY: set = set()
 
 
-def ready_advance(net: np.ndarray, n: int, args: tuple, compile: bool = False):
-    """The kernel to train with: the fixed kernel for this structure when it is already compiled
-    in this process or found in numba's disk cache (or ``compile`` asks to build it now), else
-    the generic ``advance``.  Never compiles unasked, so a new network shape costs no wait."""
-    key = structure(net, n)
+def ready_advance(key: tuple, args: tuple, compile: bool = False):
+    """The kernel to train with: the fixed kernel for this structure (``key``, from ``structure``)
+    when it is already compiled in this process or found in numba's disk cache (or ``compile``
+    asks to build it now), else the generic ``advance``.  Never compiles unasked, so a new network
+    shape costs no wait."""
     fixed = fixed_advance(*key)
     if fixed.overloads:
         return fixed

@@ -11,13 +11,13 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterable
 
+from . import kernels as K
 from . import presets as P
 from .run import Comparison
 
 
 def structures(names: Iterable[str]) -> list:
     """One run per distinct (structure, full-batch) among the runs of the named presets."""
-    from . import kernels as K
     seen, runs = set(), []
     for name in names:
         preset = P.get(name)

@@ -23,6 +23,7 @@ from .schedules import learning_rates
 
 CHUNK = 1 << 16
 _NO_INTERRUPT = np.zeros(1, np.int64)
+_NO_RATES = np.zeros(0)
 HISTORY_BYTES = 48 * 2 ** 20   # per run by default; beyond it older history is thinned
 MIN_ROWS = 4096
 # groups whose change means the run must start again (the rest apply from the current step)
@@ -33,6 +34,7 @@ class Run:
     # train with the kernel fixed to this network's structure once it is compiled (see
     # kernels.ready_advance); False keeps the generic kernel (the benchmark compares the two)
     fixed_kernels = True
+    _structure_of = None      # the net array _structure was computed from
 
     def __init__(self, label: str, config: Config, problem: Problem | None = None,
                  theta0: np.ndarray | None = None, history_bytes: int | None = None):
@@ -193,8 +195,7 @@ class Run:
             k, row = self.step, self._len - 1
             lrs = learning_rates(self.config.optimizer.lr, self.config.schedule, np.arange(k, k + m))
             h = self._h
-            args = ((self.theta, self.ema, self.slots), self.problem.data, self._spec, lrs, self._hist(), k, row, m,
-                    _NO_INTERRUPT if interrupt is None else interrupt)
+            args = self._kernel_args(lrs, k, row, m, interrupt)
             got, div = self._kernel(args)(*args)
             self._len += got        # (rows past the length always have known/eknown False)
             done += got
@@ -215,11 +216,17 @@ class Run:
     def _kernel(self, args, compile: bool = False):
         if not self.fixed_kernels:
             return K.advance
-        return K.ready_advance(self._spec[0], self.problem.n, args, compile)
+        net = self._spec[0]
+        if self._structure_of is not net:   # the key only changes with the spec (once per chunk saved)
+            self._structure, self._structure_of = K.structure(net, self.problem.n), net
+        return K.ready_advance(self._structure, args, compile)
 
-    def _hist(self) -> tuple:
+    def _kernel_args(self, lrs=_NO_RATES, k: int = 0, row: int = 0, m: int = 0, interrupt=None) -> tuple:
+        """The advance kernel's arguments (the defaults: a call that applies no update)."""
         h = self._h
-        return h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"], h["bsum"], h["step"]
+        hist = h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"], h["bsum"], h["step"]
+        return ((self.theta, self.ema, self.slots), self.problem.data, self._spec, lrs, hist, k, row, m,
+                _NO_INTERRUPT if interrupt is None else interrupt)
 
     def _forget_rows_from(self, n: int, old: int) -> None:
         """Rows n..old are no longer history: their cached losses must not be trusted when new
@@ -231,16 +238,12 @@ class Run:
     def specialise(self) -> None:
         """Compile (or load from numba's disk cache) the kernel fixed to this run's network
         structure, about twice as fast as the generic one; later advances use it."""
-        args = ((self.theta, self.ema, self.slots), self.problem.data, self._spec, np.zeros(0),
-                self._hist(), 0, 0, 0, _NO_INTERRUPT)
-        self._kernel(args, compile=True)
+        self._kernel(self._kernel_args(), compile=True)
 
     def fixed_kernel_ready(self) -> bool:
         """Whether the kernel fixed to this run's structure is compiled or in the disk cache
         (it is then used from the next advance on)."""
-        args = ((self.theta, self.ema, self.slots), self.problem.data, self._spec, np.zeros(0),
-                self._hist(), 0, 0, 0, _NO_INTERRUPT)
-        return self._kernel(args) is not K.advance
+        return self._kernel(self._kernel_args()) is not K.advance
 
     def truncate(self, k: int) -> None:
         """Go back to the state after k updates (or the last recorded step before k when the
