@@ -54,8 +54,6 @@ def measure(seconds: float = 4.0) -> dict:
     if not gaps:
         return {"error": "no frames"}
     p95 = gaps[min(len(gaps) - 1, int(0.95 * len(gaps)))]
-    if os.environ.get("DESCENT_BENCH_GAPS"):
-        print("slowest gaps (ms):", [round(1000 * g, 1) for g in gaps[-25:]])
     return {"fps": len(gaps) / (stamps[-1] - stamps[0]), "p95_ms": 1000 * p95,
             "median_ms": 1000 * gaps[len(gaps) // 2], "frames": len(gaps), "steps_reached": steps,
             "redraws_per_s": redraws}

@@ -35,12 +35,18 @@ class DrawTurns:
 
     def clear(self) -> None:
         self._wanting.clear()
-        if self._held is not None:
-            try:
-                self._held._release_paint()
-            except RuntimeError:
-                pass
-            self._held = None
+        self._release_held()
+
+    def _release_held(self) -> bool:
+        """Let the view whose paint was held paint now; False when there was none."""
+        held, self._held = self._held, None
+        if held is None:
+            return False
+        try:
+            held._release_paint()
+        except RuntimeError:      # its widget is gone
+            pass
+        return True
 
     def dispatch(self, now: float | None = None) -> None:
         now = time.perf_counter() if now is None else now
@@ -51,13 +57,7 @@ class DrawTurns:
                     views.append(v)
             except RuntimeError:          # its widget is gone
                 self._wanting.pop(key, None)
-        held = self._held
-        if held is not None:          # last frame updated it with painting held: paint it now, alone
-            self._held = None
-            try:
-                held._release_paint()
-            except RuntimeError:
-                pass
+        if self._release_held():      # last frame set its data with painting held: it paints now, alone
             return
         due = [v for v in views if not v.primary and now - v._last_draw >= 1.0 / v.play_hz]
         if due and now - self._last_secondary >= SECONDARY_EVERY_S:

@@ -170,7 +170,7 @@ class ViewBase(QWidget):
 
     def _connect(self) -> None:
         # items change every frame: Qt's BSP index of them costs more to keep than it saves
-        for gv in self.findChildren(pg.GraphicsView):
+        for gv in self._graphics_views():
             gv.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         s = self.session
         s.rebuilt.connect(self._on_session_rebuilt)
@@ -207,7 +207,7 @@ class ViewBase(QWidget):
         """Redraw for a frame while playing; ``hold``: set the data now but paint only at
         ``_release_paint`` (the next frame), so the two halves land in different frames."""
         if hold:
-            for gv in self.findChildren(pg.GraphicsView):
+            for gv in self._graphics_views():
                 gv.setUpdatesEnabled(False)
         self._last_draw = now
         self._dirty = False
@@ -217,13 +217,16 @@ class ViewBase(QWidget):
             self._follow_range()
 
     def _release_paint(self) -> None:
-        for gv in self.findChildren(pg.GraphicsView):
+        for gv in self._graphics_views():
             gv.setUpdatesEnabled(True)
 
+    def _graphics_views(self) -> list:
+        return self.findChildren(pg.GraphicsView)
+
     def _note_bounds(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Widen this frame's data bounds (in view coordinates: log10 y on a log axis) by the
-        points just set; _follow_range reads them instead of asking every item."""
-        if len(x) == 0:
+        """While playing, widen this frame's data bounds (in view coordinates: log10 y on a log
+        axis) by the points just set; _follow_range reads them instead of asking every item."""
+        if len(x) == 0 or not self.session.playing:
             return
         b = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
         if self._bounds is None:
@@ -265,7 +268,7 @@ class ViewBase(QWidget):
 
     def _plot_items(self) -> list:
         items = []
-        for gv in self.findChildren(pg.GraphicsView):
+        for gv in self._graphics_views():
             items += [it for it in gv.scene().items() if isinstance(it, pg.PlotItem)]
         return items
 

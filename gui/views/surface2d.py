@@ -80,7 +80,6 @@ class Surface2DView(ViewBase):
         self.min_item.setZValue(20)
         pi.addItem(self.min_item)
         self._run_items: list[dict] = []
-        self._start_at: dict[int, tuple | None] = {}   # start point drawn per run
         self.backdrop = Backdrop(pi.vb, self._static_items, self._moving_items)
         # the legend's sample of the start marker (the markers themselves are overlays.Marker) …
         self._start_sample = pg.ScatterPlotItem(symbol="o", size=11, brush=pg.mkBrush("w"), pen=pg.mkPen("k", width=1.5))
@@ -114,7 +113,6 @@ class Surface2DView(ViewBase):
             for it in items.values():
                 self.pi.removeItem(it)
         self._run_items = []
-        self._start_at = {}
         self.legend.clear()
         self.runner.cancel()
         self.surface, self.proj, self.curve_range = None, None, None
@@ -336,7 +334,7 @@ class Surface2DView(ViewBase):
             return
         outside = False
         n_path = MAX_PATH_PLAYING if self.session.playing else MAX_PATH
-        for i, (run, items) in enumerate(zip(runs, self._run_items)):
+        for run, items in zip(runs, self._run_items):
             k = min(cursor, run.step)
             rows = path_rows(int(run.rows([k])[0]), n_path)   # history rows (the history may be thinned)
             th = run.theta_history[rows]
@@ -344,10 +342,7 @@ class Surface2DView(ViewBase):
             self._set_xy(items["path"], x, y)
             self._set_xy(items["current"], x[-1:], y[-1:])
             sx, sy = self._coords(run, run.theta_history[:1], np.array([0]))
-            start = (float(sx[0]), float(sy[0])) if len(sx) else None
-            if self._start_at.get(i, ()) != start:   # set only when it moved: no repaint otherwise
-                self._set_xy(items["start"], sx, sy)
-                self._start_at[i] = start
+            self._set_xy(items["start"], sx, sy)      # a Marker: an unmoved start costs no repaint
             if "ema" in items:
                 ex, ey = self._coords(run, run.ema_history[rows], rows, ema=True)
                 self._set_xy(items["ema"], ex, ey)

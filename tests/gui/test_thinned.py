@@ -3,16 +3,20 @@ import numpy as np
 import pytest
 
 import engine.run as R
-from gui.session import Session
 from gui.views import VIEW_CLASSES
 
 
-@pytest.mark.parametrize("preset", ["opt4_1", "opt4_7"])
-def test_views_follow_a_thinned_history(qtbot, monkeypatch, preset):
+@pytest.fixture
+def thin_session(monkeypatch, make_session):
+    """make(preset) -> a ready Session whose runs thin their history after 600 rows."""
     monkeypatch.setattr(R, "MIN_ROWS", 600)
     monkeypatch.setattr("gui.session.HISTORY_BYTES", 1)
-    session = Session(preset)
-    session.warm_up_blocking()
+    return make_session
+
+
+@pytest.mark.parametrize("preset", ["opt4_1", "opt4_7"])
+def test_views_follow_a_thinned_history(qtbot, thin_session, preset):
+    session = thin_session(preset)
     views = {k: cls(session) for k, (_t, cls) in VIEW_CLASSES.items() if k != "surface3d"}
     for v in views.values():
         qtbot.addWidget(v)
@@ -26,15 +30,11 @@ def test_views_follow_a_thinned_history(qtbot, monkeypatch, preset):
             col = np.asarray(col)
             if col.dtype.kind == "f":
                 assert np.all(np.isfinite(col) | np.isnan(col)), key
-    session.shutdown()
 
 
-def test_window_panels_follow_a_thinned_history(qtbot, monkeypatch, settings_tmp):
+def test_window_panels_follow_a_thinned_history(qtbot, thin_session, settings_tmp):
     from gui.main_window import MainWindow
-    monkeypatch.setattr(R, "MIN_ROWS", 600)
-    monkeypatch.setattr("gui.session.HISTORY_BYTES", 1)
-    session = Session("opt4_1")
-    session.warm_up_blocking()
+    session = thin_session("opt4_1")
     window = MainWindow(session)
     qtbot.addWidget(window)
     window.show()
@@ -47,12 +47,9 @@ def test_window_panels_follow_a_thinned_history(qtbot, monkeypatch, settings_tmp
     window.close()
 
 
-def test_timeline_says_when_steps_are_thinned(qtbot, monkeypatch, settings_tmp):
+def test_timeline_says_when_steps_are_thinned(qtbot, thin_session, settings_tmp):
     from gui.transport import TransportBar
-    monkeypatch.setattr(R, "MIN_ROWS", 600)
-    monkeypatch.setattr("gui.session.HISTORY_BYTES", 1)
-    session = Session("opt4_1")
-    session.warm_up_blocking()
+    session = thin_session("opt4_1")
     bar = TransportBar(session)
     qtbot.addWidget(bar)
     session.step(100)
@@ -60,4 +57,3 @@ def test_timeline_says_when_steps_are_thinned(qtbot, monkeypatch, settings_tmp):
     session.step(3000)
     stride = session.runs[0].thin_stride
     assert stride > 1 and f"every {stride}th kept" in bar.step_label.text()
-    session.shutdown()
