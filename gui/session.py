@@ -10,6 +10,7 @@ the GUI while views read the histories.  Nothing here draws.
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import time
 from dataclasses import replace
@@ -29,6 +30,7 @@ TICK_MS = 15
 MAX_SPEED = 10 ** 7
 SYNC_LIMIT = 2000    # up to this many updates per frame the timer applies them itself
 CHUNK_S = 0.001      # the worker's target time per locked chunk (the window waits up to one for a frame)
+THIN_GUARD_S = 0.004  # the worker thins a history only while the next frame is at least this far off
 HISTORY_BYTES = 16 * 2 ** 20   # for all runs together; older history is thinned beyond it
 
 
@@ -66,18 +68,20 @@ class _Trainer(threading.Thread):
             with s.lock:
                 if not self.go.is_set() or self.stop:
                     continue
-                active = [r for r in s.runs if not r.finished]
-                if not active:
+                if all(r.finished for r in s.runs):
                     self.go.clear()
                     continue
-                remaining = min(r.config.steps - r.step for r in active)
-                n = max(1, min(chunk, remaining))
                 t = time.perf_counter()
-                s._advance_all(n, s._interrupt)
+                # thinning a full history holds the lock ~1 ms per run: only early in a frame period
+                done = s._advance_all(chunk, s._interrupt, thin_until=s._next_frame_at - THIN_GUARD_S, play=True)
                 dt = time.perf_counter() - t
-            chunk = int(np.clip(chunk * (CHUNK_S / max(dt, 1e-6)) ** 0.5, 1, 1 << 16))
+            if not done:           # interrupted, or every history full until the next frame's thinning
+                time.sleep(0.0005)
+                continue
+            per_run = done / max(len(s.runs), 1)       # (a run may have stopped early)
+            chunk = int(np.clip((chunk * CHUNK_S * per_run / max(dt, 1e-6)) ** 0.5, 1, 1 << 16))
             if s.speed < MAX_SPEED:   # rate limit: speed updates per frame of TICK_MS
-                time.sleep(max(0.0, n * TICK_MS / 1000.0 / s.speed - dt))
+                time.sleep(max(0.0, chunk * TICK_MS / 1000.0 / s.speed - dt))
             else:
                 time.sleep(0)  # let the GUI thread take the lock
 
@@ -109,6 +113,7 @@ class Session(QObject):
         self.is_ready = False
         self.lock = threading.RLock()
         self._interrupt = np.zeros(1, np.int64)   # set: the trainer's kernel stops early (see _locked_now)
+        self._next_frame_at = math.inf    # perf_counter of the next play frame (inf: none expected)
         self._trainer: _Trainer | None = None
         self._reported: dict[str, int] = {}
         self._replaying = False
@@ -350,13 +355,19 @@ class Session(QObject):
             self.cursor = self.head
             self.step(k - self.head)
 
-    def _advance_all(self, n: int, interrupt=None) -> int:
-        """n updates for every run (may run on the worker thread: emits nothing); fewer when
-        ``interrupt`` is set (the window wants the lock)."""
+    def _advance_all(self, n: int, interrupt=None, thin_until: float = math.inf, play: bool = False) -> int:
+        """Every run to n updates past the one furthest behind (may run on the worker thread:
+        emits nothing); ``play``: not past a run's step count.  Fewer when ``interrupt`` is set
+        (the window wants the lock) or where a run's history is full after ``thin_until`` (a
+        perf_counter time: thinning it then could hold up the next frame): a run left behind
+        catches up in the next call, so the race stays in step."""
         t = time.perf_counter()
         done = 0
-        for r in self.runs:
-            done += r.advance(n, interrupt)
+        runs = [r for r in self.runs if not (r.finished if play else r.diverged_at is not None)]
+        target = min((r.step for r in runs), default=0) + n
+        for r in runs:
+            done += r.advance(min(target, r.config.steps if play else target) - r.step, interrupt,
+                              thin=time.perf_counter() < thin_until)
         dt = time.perf_counter() - t
         if dt > 0 and done:
             rate = done / dt
@@ -398,10 +409,15 @@ class Session(QObject):
                 pass
         if self._timer.isActive():
             self._timer.stop()
+            self._next_frame_at = math.inf
             jit.parallel_threads(None)
             self.draw_turns.clear()      # every dirty view redraws now that play stopped
             with self.lock:
-                self.cursor = self.head
+                head = self.head
+                for r in self.runs:       # one the trainer's last chunk left behind catches up
+                    if not r.finished and r.step < head:
+                        r.advance(min(head, r.config.steps) - r.step)
+                self.cursor = head
             self._report_divergences()
             self.playing_changed.emit(False)
             self.frame.emit()
@@ -410,6 +426,7 @@ class Session(QObject):
         self.pause() if self.playing else self.play()
 
     def _on_timer_timeout(self) -> None:
+        self._next_frame_at = time.perf_counter() + TICK_MS / 1000.0
         with self._locked_now():   # one short wait for the trainer per frame
             self._tick()
             if self.playing:
@@ -424,7 +441,7 @@ class Session(QObject):
             active = [r for r in self.runs if not r.finished]
             if active:
                 self._truncate_to_cursor()
-                self._advance_all(max(1, min(self.speed, min(r.config.steps - r.step for r in active))))
+                self._advance_all(max(1, self.speed), play=True)
         elif self._trainer is None or not self._trainer.go.is_set():
             self._truncate_to_cursor()
             if self._trainer is None:

@@ -31,17 +31,28 @@ def drawable(*cols: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=64)
 def sample_steps(cursor: int, n: int = MAX_POINTS) -> np.ndarray:
-    """At most ~n history rows in [0, cursor], always including 0 and the cursor: two thirds
-    evenly spaced, one third geometrically spaced so the fast early steps keep their detail.
+    """At most ~n history rows in [0, cursor], always including 0 and the cursor: up to two thirds
+    evenly spaced, the rest geometrically spaced so the fast early steps keep their detail.
+    Both grids are powers of two — the even one a stride of 2^j, the geometric one 2^(i/m) with
+    m points per octave — so as the cursor grows the earlier samples stay where they were (a
+    curve does not shimmer while playing, and losses computed for them are reused).
     (Thick curves cost ~1 ms per 1000 points to rasterise, so more points only slow a frame.)
     Cached: the views of one frame ask for the same cursors; the array is read-only."""
     cursor = max(int(cursor), 0)
     if cursor + 1 <= n:
         out = np.arange(cursor + 1, dtype=np.int64)
     else:
-        lin = np.linspace(0, cursor, 2 * n // 3).astype(np.int64)
-        geo = np.geomspace(1, cursor, n // 3).astype(np.int64)
-        out = np.unique(np.concatenate([[0, cursor], lin, geo]))
+        lin_n = max(2 * n // 3, 1)
+        stride = 1 << int(np.ceil(np.log2(cursor / lin_n)))       # lin_n/2 … lin_n points
+        octaves = np.log2(cursor)
+        per_octave = 1 << max(int(np.floor(np.log2(max(n // 3, 1) / octaves))), 0)
+        geo = np.floor(np.exp2(np.arange(int(per_octave * octaves) + 1) / per_octave)).astype(np.int64)
+        out = np.concatenate([np.arange(0, cursor + 1, stride, dtype=np.int64), geo, [cursor]])
+        out.sort(kind="stable")
+        keep = np.empty(out.size, bool)
+        keep[0] = True
+        np.not_equal(out[1:], out[:-1], out=keep[1:])
+        out = out[keep]
     out.setflags(write=False)   # shared (cached): every view and run at this cursor gets the same array
     return out
 

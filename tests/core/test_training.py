@@ -234,3 +234,18 @@ def test_long_runs_thin_older_history_and_keep_recent_steps(monkeypatch):
     assert r.step <= 12345 and r.step in set(steps.tolist())
     r.advance(20000 - r.step)
     np.testing.assert_allclose(r.theta, ref["theta"][-1], rtol=1e-9)
+
+
+def test_advance_without_thinning_stops_at_a_full_history_and_an_interrupt_stops_before_thinning(monkeypatch):
+    import engine.run as R
+    monkeypatch.setattr(R, "HISTORY_BYTES", 1)        # the budget falls to MIN_ROWS rows
+    monkeypatch.setattr(R, "MIN_ROWS", 1000)
+    cfg = presets.get("opt4_1").run_config("momentum")
+    r = _run(cfg, 900)
+    assert r.advance(500, thin=False) == 99             # rows 0..999: full, not thinned
+    assert r.step == 999 and not r.thinned and len(r.steps_history) == 1000
+    assert r.advance(10, thin=False) == 0
+    assert r.advance(10, interrupt=np.ones(1, np.int64)) == 0 and not r.thinned
+    assert r.advance(10) == 10 and r.thinned            # thinning allowed: it goes on
+    ref = _run(cfg, 1009)
+    np.testing.assert_array_equal(r.theta, ref.theta)   # stopping and resuming changes nothing

@@ -56,3 +56,30 @@ def test_stopping_play_releases_a_held_paint():
     _frame(turns, [surface, loss], 1.0)
     turns.clear()
     assert loss.log == ["data+held", "paint"]
+
+
+class FakePanel:
+    def __init__(self):
+        self._last = 0.0
+        self.refreshes = 0
+
+    def refresh(self):
+        self._last = time.perf_counter()
+        self.refreshes += 1
+
+
+def test_panels_refresh_one_per_frame_and_not_beside_a_secondary_setting_its_data():
+    surface, loss = FakeView("surface", True), FakeView("loss", False, cost_s=0.003)
+    status, inspector = FakePanel(), FakePanel()
+    turns = DrawTurns()
+    for p in (status, inspector):
+        turns.want_panel(p)
+    _frame(turns, [surface, loss], time.perf_counter())       # loss sets its data: no panel
+    assert loss.log == ["data+held"] and status.refreshes + inspector.refreshes == 0
+    _frame(turns, [surface], time.perf_counter())             # loss paints alone: one panel
+    assert status.refreshes + inspector.refreshes == 1
+    _frame(turns, [surface], time.perf_counter())             # the other one
+    assert status.refreshes == inspector.refreshes == 1
+    turns.want_panel(status)
+    _frame(turns, [surface], time.perf_counter())             # refreshed < 0.1 s ago: not yet
+    assert status.refreshes == 1

@@ -43,3 +43,21 @@ def test_bins_cover_thinned_steps_exactly(monkeypatch):
     edges = thin.steps_history[np.append(rows - 1, k)]      # bin i: updates edges[i]+1 … edges[i+1]
     want = [full.batch_loss_history[a + 1:b + 1].mean() for a, b in zip(edges[:-1], edges[1:])]
     np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+def test_sample_steps_keep_their_places_as_the_cursor_grows():
+    """Power-of-two grids: a curve's samples do not slide while playing, so the full-data losses
+    computed for them are reused frame after frame."""
+    for n in (228, 400, 700):
+        prev = None
+        for cursor in (n - 1, n, 5 * n + 3, 12345, 12346, 12999, 3_000_000, 3_000_017, 10 ** 8):
+            s = sample_steps(cursor, n)
+            assert s[0] == 0 and s[-1] == cursor and len(s) <= n and np.all(np.diff(s) > 0)
+            if cursor >= n:
+                assert len(s) >= n // 2
+            if prev is not None and prev[-1] < cursor:
+                # no new sample inside the range already drawn (a grid may only coarsen: every
+                # other sample of it stays)
+                inside = set(s[s < prev[-1]].tolist())
+                assert inside <= set(prev.tolist())
+            prev = s

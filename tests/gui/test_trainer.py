@@ -1,0 +1,42 @@
+"""The session's trainer thread keeps the race in step (a run an interrupt left behind catches
+up) and thins a full history only early in a frame period, never just before a frame."""
+import numpy as np
+import pytest
+
+from engine import run as R
+from gui.session import MAX_SPEED
+
+
+def test_a_run_left_behind_catches_up(make_session):
+    s = make_session("opt4_1")
+    s.runs[0].advance(7)                      # as when an interrupt stopped the others early
+    s._advance_all(10, play=True)
+    assert [r.step for r in s.runs] == [10, 10, 10]
+
+
+def test_no_thinning_after_the_deadline(make_session, monkeypatch):
+    monkeypatch.setattr(R, "MIN_ROWS", 1000)
+    s = make_session("opt4_1")
+    for r in s.runs:
+        r.history_bytes = 1                   # 1000 rows each
+    s._advance_all(990)
+    assert s._advance_all(100, thin_until=0.0, play=True) == 3 * 9       # full at step 999
+    assert [r.step for r in s.runs] == [999] * 3 and not any(r.thinned for r in s.runs)
+    s._advance_all(100, play=True)
+    assert [r.step for r in s.runs] == [1099] * 3 and all(r.thinned for r in s.runs)
+
+
+def test_playing_at_full_speed_with_thinning_stops_with_the_runs_in_step(qtbot, make_session, monkeypatch):
+    monkeypatch.setattr(R, "MIN_ROWS", 1000)
+    s = make_session("opt4_1")
+    s.set_value("steps", 10 ** 8)
+    for r in s.runs:
+        r.history_bytes = 1
+    s.speed = MAX_SPEED
+    s.play()
+    qtbot.waitUntil(lambda: s.head > 200_000 and all(r.thinned for r in s.runs), timeout=10000)
+    s.pause()
+    steps = [r.step for r in s.runs]
+    assert steps == [s.head] * 3 and s.cursor == s.head
+    for r in s.runs:
+        assert np.all(np.diff(r.steps_history) > 0) and len(r.steps_history) <= 1000
