@@ -56,7 +56,7 @@ class _Trainer(threading.Thread):
         self.session = session
         self.go = threading.Event()
         self.stop = False
-        self.busy = False
+        self.fresh = False     # set at each start of play: look for cached fixed kernels first
 
     def run(self) -> None:
         s = self.session
@@ -65,6 +65,10 @@ class _Trainer(threading.Thread):
             self.go.wait()
             if self.stop:
                 return
+            if self.fresh:        # loading a cached fixed kernel takes ~20 ms: not under the lock
+                self.fresh = False
+                for r in list(s.runs):
+                    r.fixed_kernel_ready()
             with s.lock:
                 if not self.go.is_set() or self.stop:
                     continue
@@ -447,6 +451,7 @@ class Session(QObject):
             if self._trainer is None:
                 self._trainer = _Trainer(self)
                 self._trainer.start()
+            self._trainer.fresh = True
             self._trainer.go.set()
         with self.lock:
             self.cursor = self.head

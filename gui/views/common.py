@@ -276,6 +276,9 @@ class ViewBase(QWidget):
             yr = (y0 - 0.2 * span, y1 + 0.2 * span)
         if xr is not None or yr is not None:
             vb.setRange(xRange=xr, yRange=yr, padding=0.0)
+            # pyqtgraph applies a new range lazily, when the view is about to paint, and the items
+            # it moves then ask for a second paint in the next frame: apply it now instead
+            self.pi.scene().prepareForPaint()
 
     def _plot_items(self) -> list:
         items = []
