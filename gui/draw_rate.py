@@ -13,6 +13,15 @@ SECONDARY_EVERY_S = 0.025   # a secondary view takes at most every other frame (
 CHEAP_S = 0.0015            # a secondary update this quick paints in its own frame
 
 
+class OnScreen:
+    """Mixin for a QWidget: ``showing()``, whether anything of it is on screen."""
+
+    def showing(self) -> bool:
+        """Shown and not entirely covered (a dock behind another dock's tab is "visible" to Qt
+        but has nothing to paint on)."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+
 class DrawTurns:
     """Which plot views draw in a frame while playing.
 
@@ -46,7 +55,7 @@ class DrawTurns:
 
     def _refresh_panel(self, now: float) -> None:
         """The longest-waiting due panel refreshes (one per frame: each costs ~0.5–1 ms)."""
-        due = [p for p in self._panels.values() if now - p._last >= PLAYING_INTERVAL_S]
+        due = [p for p in list(self._panels.values()) if now - p._last >= PLAYING_INTERVAL_S and _showing(p)]
         if due:
             p = min(due, key=lambda p: p._last)
             self._panels.pop(id(p), None)
@@ -71,7 +80,7 @@ class DrawTurns:
         views = []
         for key, v in list(self._wanting.items()):
             try:
-                if v.isVisible():
+                if v.showing():          # not a view behind another tab
                     views.append(v)
             except RuntimeError:          # its widget is gone
                 self._wanting.pop(key, None)
@@ -103,7 +112,14 @@ class DrawTurns:
         v._draw_playing(now, hold)
 
 
-class RefreshWhilePlaying:
+def _showing(widget) -> bool:
+    try:
+        return widget.showing()
+    except RuntimeError:       # its widget is gone
+        return False
+
+
+class RefreshWhilePlaying(OnScreen):
     """Mixin for a widget with ``session`` and ``refresh()``; ``refresh`` must set ``_last`` to
     ``time.perf_counter()`` when it redraws.  Connect the session's frame and playing_changed
     signals to the two slots below."""

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsScene, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from gui.draw_rate import OnScreen
 from gui.style import AXIS_FONT_PT, FONT_PT, configure_pyqtgraph
 
 MAX_POINTS = 700         # samples per loss/parameter curve
@@ -107,7 +108,7 @@ def _outgrown(data: tuple[float, float], view: tuple[float, float]) -> bool:
     return d0 < v0 - tol or d1 > v1 + tol or (d1 > d0 and (d1 - d0) < 0.5 * (v1 - v0))
 
 
-class ViewBase(QWidget):
+class ViewBase(OnScreen, QWidget):
     """A toolbar row above a pyqtgraph PlotWidget, wired to the session's signals.
 
     Draw rate: stepping and scrubbing redraw at once.  While playing, ``session.draw_turns``

@@ -12,7 +12,7 @@ class FakeView:
         self._last_draw = 0.0
         self.log = []
 
-    def isVisible(self):  # noqa: N802 - Qt's spelling
+    def showing(self):
         return True
 
     def _draw_playing(self, now, hold=False):
@@ -67,6 +67,11 @@ class FakePanel:
         self._last = time.perf_counter()
         self.refreshes += 1
 
+    def showing(self):
+        return self.on_screen
+
+    on_screen = True
+
 
 def test_panels_refresh_one_per_frame_and_not_beside_a_secondary_setting_its_data():
     surface, loss = FakeView("surface", True), FakeView("loss", False, cost_s=0.003)
@@ -83,3 +88,15 @@ def test_panels_refresh_one_per_frame_and_not_beside_a_secondary_setting_its_dat
     turns.want_panel(status)
     _frame(turns, [surface], time.perf_counter())             # refreshed < 0.1 s ago: not yet
     assert status.refreshes == 1
+
+
+def test_a_view_or_panel_behind_another_tab_waits():
+    surface, params = FakeView("surface", True), FakeView("params", False, cost_s=0.003)
+    params.showing = lambda: False
+    inspector = FakePanel()
+    inspector.on_screen = False
+    turns = DrawTurns()
+    for _ in range(3):
+        turns.want_panel(inspector)
+        _frame(turns, [surface, params], time.perf_counter())
+    assert params.log == [] and inspector.refreshes == 0 and surface.log == ["draw"] * 3

@@ -11,6 +11,7 @@ from gui.i18n import LANGUAGE
 from gui.main_window import MainWindow
 from gui.session import MAX_SPEED, Session
 from gui.transport import SPEED_TICKS, speed_at, speed_text
+from gui.views.params_view import ParamsView
 
 
 def open_window(qtbot, preset="opt4_1", ready=True):
@@ -213,3 +214,24 @@ def test_broken_view_shows_its_error(qtbot, settings_tmp, monkeypatch):
     session, window = open_window(qtbot)
     assert window.docks["view_broken"][0].widget().text().endswith("RuntimeError: boom")
     window.close()
+
+
+def test_views_and_panels_behind_other_tabs_wait_while_playing(win, qtbot):
+    """Drawing what nobody sees would cost the frames that are seen; all catch up at pause."""
+    session, window = win
+    window.setup_dock.raise_()                       # the inspector is a tab behind it
+    params = [v for v in window.findChildren(ParamsView)][0]
+    if params.showing():                             # the default layout puts it behind another tab
+        pytest.skip("the parameters view is on screen in this layout")
+    session.speed = MAX_SPEED
+    session.set_value("steps", 10 ** 7)
+    qtbot.wait(50)
+    assert not window.inspector.showing()
+    refreshed = []
+    window.inspector.refresh = lambda f=window.inspector.refresh: (refreshed.append(1), f())[1]
+    session.play()
+    qtbot.wait(400)
+    assert "ParamsView" not in session.draw_turns.draws and session.draw_turns.draws.get("Surface2DView", 0) > 3
+    assert not refreshed
+    session.pause()
+    assert refreshed and not params._dirty            # the pause brought both up to date
