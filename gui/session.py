@@ -68,7 +68,10 @@ class _Trainer(threading.Thread):
             if self.fresh:        # loading a cached fixed kernel takes ~20 ms: not under the lock
                 self.fresh = False
                 for r in list(s.runs):
-                    r.fixed_kernel_ready()
+                    try:
+                        r.fixed_kernel_ready()
+                    except Exception:  # noqa: BLE001 - best effort off the lock: the run keeps the generic kernel
+                        pass
             with s.lock:
                 if not self.go.is_set() or self.stop:
                     continue
@@ -85,7 +88,7 @@ class _Trainer(threading.Thread):
             per_run = done / max(len(s.runs), 1)       # (a run may have stopped early)
             chunk = int(np.clip((chunk * CHUNK_S * per_run / max(dt, 1e-6)) ** 0.5, 1, 1 << 16))
             if s.speed < MAX_SPEED:   # rate limit: speed updates per frame of TICK_MS
-                time.sleep(max(0.0, chunk * TICK_MS / 1000.0 / s.speed - dt))
+                time.sleep(max(0.0, per_run * TICK_MS / 1000.0 / s.speed - dt))
             else:
                 time.sleep(0)  # let the GUI thread take the lock
 
