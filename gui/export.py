@@ -72,9 +72,9 @@ def _atomic(path):
 
 # --- views ----------------------------------------------------------------------------------------
 def is_gl(view) -> bool:
-    """Whether the view draws with OpenGL (its export item is a GLViewWidget, not a scene item)."""
-    item = view.export_items()
-    return item is not None and hasattr(item, "grabFramebuffer")
+    """Whether the view draws with OpenGL (its export item is a GLViewWidget, not a scene item).
+    Asked of the class: asking for the item would start a view's OpenGL before it is shown."""
+    return bool(getattr(view, "uses_gl", False))
 
 
 def _view_name(view) -> str:

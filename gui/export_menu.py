@@ -121,10 +121,9 @@ class ExportMenu(QObject):
         copy = QAction(view)
         copy.triggered.connect(lambda _=False, k=key: self.copy_view(k))
         self._context.append((export, copy))
-        if E.is_gl(view):
-            gl = view.export_items()
-            gl.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-            gl.addActions([export, copy])
+        if E.is_gl(view):     # on the panel: a right click on its GL widget reaches it too
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+            view.addActions([export, copy])
             return
         import pyqtgraph as pg
         scenes = {id(gv.scene()): gv.scene() for gv in view.findChildren(pg.GraphicsView)}

@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
         for key in keys:
             title, cls = classes[key]
             try:
-                widget = cls(self.session)
+                widget = cls(self.session, lazy=True) if key == "surface3d" else cls(self.session)
                 self.views[key] = widget
             except Exception as exc:  # noqa: BLE001 - a broken view must not take the window down
                 widget = self._error_label(tr("This view failed to start: {e}", e=f"{type(exc).__name__}: {exc}"))

@@ -62,3 +62,33 @@ def test_surface3d_plane_for_opt4_7(qtbot):
     assert v._paths[0].pos.shape[0] == 31
     v.shutdown()
     s.shutdown()
+
+
+def test_in_the_window_the_3d_view_starts_gl_only_when_brought_forward(qtbot, tmp_path):
+    """An OpenGL widget makes Qt composite the whole window through OpenGL (with software GL
+    every view loses its frame rate), so the window's 3-D panel makes its GL widget only when
+    it is on screen."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtOpenGLWidgets import QOpenGLWidget
+
+    from gui.main_window import MainWindow
+    from gui.session import Session
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path))
+    s = Session("opt4_1")
+    w = MainWindow(s)
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    qtbot.waitExposed(w)
+    s.warm_up_blocking()
+    qtbot.wait(300)
+    v = w.views["surface3d"]
+    dock = w.docks["view_surface3d"][0]
+    assert not v.showing() and v.gl is None and not w.findChildren(QOpenGLWidget)
+    dock.raise_()
+    qtbot.waitUntil(lambda: v.gl is not None and v.available, timeout=5000)
+    s.step(50)
+    qtbot.waitUntil(lambda: v._paths and v._paths[0].pos.shape == (51, 3), timeout=5000)
+    w.close()
+    s.shutdown()
