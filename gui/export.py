@@ -109,6 +109,7 @@ def render_image(view, width: int = DEFAULT_WIDTH):
         if not getattr(view, "available", True):
             raise ExportError("the 3-D view needs an X display with OpenGL; run under xvfb-run or use "
                               "the 2-D surface view")
+        settle(view)            # a panel never shown has just started: its surface is on the way
         img = item.grabFramebuffer()
         if img.isNull() or img.width() == 0:
             raise ExportError("the 3-D view could not be read back from OpenGL")

@@ -92,3 +92,29 @@ def test_in_the_window_the_3d_view_starts_gl_only_when_brought_forward(qtbot, tm
     qtbot.waitUntil(lambda: v._paths and v._paths[0].pos.shape == (51, 3), timeout=5000)
     w.close()
     s.shutdown()
+
+
+def test_exporting_the_3d_panel_before_it_was_ever_shown_includes_its_surface(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from gui import export as E
+    from gui.main_window import MainWindow
+    from gui.session import Session
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path))
+    s = Session("opt4_1")
+    w = MainWindow(s)
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    qtbot.waitExposed(w)
+    s.warm_up_blocking()
+    s.step(300)
+    v = w.views["surface3d"]
+    assert v.gl is None
+    img = E.render_image(v, 800)
+    assert v.surface is not None and img.width() == 800
+    colours = {img.pixelColor(x, y).rgb() for x in range(0, img.width(), 40) for y in range(0, img.height(), 40)}
+    assert len(colours) > 20                     # the coloured mesh, not an empty box
+    w.close()
+    s.shutdown()
