@@ -19,6 +19,27 @@ def session():
     s.shutdown()
 
 
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """The whole window on opt4_1 (settings in a temp folder), kernels ready."""
+    from PySide6.QtCore import QSettings
+
+    from gui.main_window import MainWindow
+    from gui.session import Session
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path))
+    s = Session("opt4_1")
+    w = MainWindow(s)
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    qtbot.waitExposed(w)
+    s.warm_up_blocking()
+    yield s, w
+    w.close()
+    s.shutdown()
+
+
 def test_surface3d_draws_mesh_and_paths(qtbot, session):
     from gui.views.surface3d import Surface3DView
     v = Surface3DView(session)
@@ -64,24 +85,12 @@ def test_surface3d_plane_for_opt4_7(qtbot):
     s.shutdown()
 
 
-def test_in_the_window_the_3d_view_starts_gl_only_when_brought_forward(qtbot, tmp_path):
+def test_in_the_window_the_3d_view_starts_gl_only_when_brought_forward(qtbot, window):
     """An OpenGL widget makes Qt composite the whole window through OpenGL (with software GL
     every view loses its frame rate), so the window's 3-D panel makes its GL widget only when
     it is on screen."""
-    from PySide6.QtCore import QSettings
     from PySide6.QtOpenGLWidgets import QOpenGLWidget
-
-    from gui.main_window import MainWindow
-    from gui.session import Session
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path))
-    s = Session("opt4_1")
-    w = MainWindow(s)
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitExposed(w)
-    s.warm_up_blocking()
+    s, w = window
     qtbot.wait(300)
     v = w.views["surface3d"]
     dock = w.docks["view_surface3d"][0]
@@ -90,25 +99,11 @@ def test_in_the_window_the_3d_view_starts_gl_only_when_brought_forward(qtbot, tm
     qtbot.waitUntil(lambda: v.gl is not None and v.available, timeout=5000)
     s.step(50)
     qtbot.waitUntil(lambda: v._paths and v._paths[0].pos.shape == (51, 3), timeout=5000)
-    w.close()
-    s.shutdown()
 
 
-def test_exporting_the_3d_panel_before_it_was_ever_shown_includes_its_surface(qtbot, tmp_path):
-    from PySide6.QtCore import QSettings
-
+def test_exporting_the_3d_panel_before_it_was_ever_shown_includes_its_surface(qtbot, window):
     from gui import export as E
-    from gui.main_window import MainWindow
-    from gui.session import Session
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path))
-    s = Session("opt4_1")
-    w = MainWindow(s)
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitExposed(w)
-    s.warm_up_blocking()
+    s, w = window
     s.step(300)
     v = w.views["surface3d"]
     assert v.gl is None
@@ -116,5 +111,3 @@ def test_exporting_the_3d_panel_before_it_was_ever_shown_includes_its_surface(qt
     assert v.surface is not None and img.width() == 800
     colours = {img.pixelColor(x, y).rgb() for x in range(0, img.width(), 40) for y in range(0, img.height(), 40)}
     assert len(colours) > 20                     # the coloured mesh, not an empty box
-    w.close()
-    s.shutdown()
