@@ -27,12 +27,13 @@ class DrawTurns:
 
     Every view marks itself wanted when a frame arrives; after the frame the session calls
     ``dispatch``.  The featured view (``primary``) draws in every frame.  A secondary view that is
-    due (visible, its own ``play_hz`` interval passed; the longest-waiting first, at most every
+    due (on screen, its own ``play_hz`` interval passed; the longest-waiting first, at most every
     other frame) sets its data in a frame beside it and paints in the next frame, which it has
-    alone (the featured view waits a frame).  So no frame pays for two plots: measured
-    here, the surface cost ~9 ms to update and paint and a curve view 7–10 ms (before the
-    backdrop and cheaper markers), and both in one frame missed the 16 ms budget.  A view that did not draw stays dirty and draws when play
-    stops or it is shown."""
+    alone (the featured view waits a frame).  So no frame pays for two plots: measured here, the
+    surface cost ~9 ms to update and paint and a curve view 7–10 ms (before the backdrop and
+    cheaper markers), and both in one frame missed the 16 ms budget.  Panels refresh in frames
+    where no secondary view sets its data.  A view that did not draw stays dirty and draws when
+    play stops or it is shown."""
 
     def __init__(self):
         self._wanting: "weakref.WeakValueDictionary[int, object]" = weakref.WeakValueDictionary()

@@ -420,11 +420,10 @@ class Session(QObject):
             jit.parallel_threads(None)
             self.draw_turns.clear()      # every dirty view redraws now that play stopped
             with self.lock:
-                head = self.head
-                for r in self.runs:       # one the trainer's last chunk left behind catches up
-                    if not r.finished and r.step < head:
-                        r.advance(min(head, r.config.steps) - r.step)
-                self.cursor = head
+                behind = [r.step for r in self.runs if not r.finished]
+                if behind:                # a run the trainer's last chunk left behind catches up
+                    self._advance_all(self.head - min(behind), play=True)
+                self.cursor = self.head
             self._report_divergences()
             self.playing_changed.emit(False)
             self.frame.emit()

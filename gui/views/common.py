@@ -48,12 +48,7 @@ def sample_steps(cursor: int, n: int = MAX_POINTS) -> np.ndarray:
         octaves = np.log2(cursor)
         per_octave = 1 << max(int(np.floor(np.log2(max(n // 3, 1) / octaves))), 0)
         geo = np.floor(np.exp2(np.arange(int(per_octave * octaves) + 1) / per_octave)).astype(np.int64)
-        out = np.concatenate([np.arange(0, cursor + 1, stride, dtype=np.int64), geo, [cursor]])
-        out.sort(kind="stable")
-        keep = np.empty(out.size, bool)
-        keep[0] = True
-        np.not_equal(out[1:], out[:-1], out=keep[1:])
-        out = out[keep]
+        out = np.unique(np.concatenate([np.arange(0, cursor + 1, stride, dtype=np.int64), geo, [cursor]]))
     out.setflags(write=False)   # shared (cached): every view and run at this cursor gets the same array
     return out
 
