@@ -65,20 +65,42 @@ def startup_seconds() -> dict:
     return out
 
 
-def gui_figures() -> dict | None:
-    """Frames per second while the window plays opt4_1 at full speed, offscreen (subprocess)."""
+def window_figures(names=None, seconds: float = 4.0) -> dict:
+    """Per preset: frames per second and frame times while the window plays it at full speed,
+    offscreen at 1600×1000, each preset in its own process (gui.bench_gui)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DESCENT_PRECOMPILE="0")  # no compile beside it
-    code = ("import json, os, sys; from gui.bench_gui import measure; print(json.dumps(measure())); "
-            "sys.stdout.flush(); os._exit(0)")
-    try:
-        res = subprocess.run([sys.executable, "-c", code], env=env, cwd=str(ROOT), capture_output=True,
-                             text=True, timeout=300)
-        return json.loads(res.stdout.strip().splitlines()[-1]) if res.returncode == 0 else {"error": res.stderr.strip().splitlines()[-1:]}
-    except (subprocess.TimeoutExpired, ValueError, IndexError) as exc:
-        return {"error": str(exc)}
+    out = {}
+    for name in names or list(presets.all_presets()):
+        try:
+            res = subprocess.run([sys.executable, "-m", "gui.bench_gui", name, str(seconds)], env=env,
+                                 cwd=str(ROOT), capture_output=True, text=True, timeout=300)
+            out[name] = (json.loads(res.stdout.strip().splitlines()[-1]) if res.returncode == 0
+                         else {"error": (res.stderr.strip().splitlines() or ["failed"])[-1]})
+        except (subprocess.TimeoutExpired, ValueError, IndexError) as exc:
+            out[name] = {"error": str(exc)}
+    return out
+
+
+def print_window_table(figures: dict) -> None:
+    print("window playing each preset at full speed (offscreen, 1600×1000, 4 s from step 0):")
+    print(f"{'preset':<26}{'fps':>6}{'median ms':>11}{'p95 ms':>9}{'steps reached':>16}")
+    for name, g in figures.items():
+        if g.get("demo"):
+            print(f"{name:<26}{'(a scripted demo: nothing plays)':>48}")
+        elif "error" in g:
+            print(f"{name:<26}  not measured: {g['error']}")
+        else:
+            print(f"{name:<26}{g['fps']:>6.0f}{g['median_ms']:>11.1f}{g['p95_ms']:>9.1f}{g['steps_reached']:>16,}")
 
 
 def main(args) -> int:
+    if args.window:
+        figures = window_figures(args.preset or None)
+        if args.json:
+            print(json.dumps({"window": figures}))
+        else:
+            print_window_table(figures)
+        return 0
     reps = 3 if args.quick else 15
     rows = []
     for name, label, steps, np_steps in CASES:
@@ -90,7 +112,7 @@ def main(args) -> int:
                      "generic_kernel_steps_per_s": g, "numpy_steps_per_s": n, "ratio": e / n})
     doc = {"cases": rows, "startup": startup_seconds()}
     if not args.no_gui:
-        doc["gui"] = gui_figures()
+        doc["window"] = window_figures(args.preset or None)
     if args.json:
         print(json.dumps(doc))
         return 0
@@ -103,12 +125,6 @@ def main(args) -> int:
     s = doc["startup"]
     print(f"time to first result (run --preset opt4_1 --json): cold cache {s['cold_cache_s']:.2f} s, "
           f"warm cache {s['warm_cache_s']:.2f} s")
-    g = doc.get("gui")
-    if g:
-        if "error" in g:
-            print(f"window frame rate: not measured ({g['error']})")
-        else:
-            print(f"window playing opt4_1's three runs at full speed (offscreen, 4 s from step 0, paths "
-                  f"reaching {g['steps_reached']:,} steps): {g['fps']:.0f} fps, median frame "
-                  f"{g['median_ms']:.1f} ms, p95 frame {g['p95_ms']:.1f} ms, {g['frames']} frames")
+    if "window" in doc:
+        print_window_table(doc["window"])
     return 0

@@ -107,7 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="engine throughput against a plain numpy loop")
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--quick", action="store_true", help="fewer repetitions")
-    bench.add_argument("--no-gui", action="store_true", help="skip the window frame-rate figure")
+    bench.add_argument("--no-gui", action="store_true", help="skip the window frame-rate figures")
+    bench.add_argument("--window", action="store_true",
+                       help="only the window: fps and frame times while playing every preset (4 s each)")
+    bench.add_argument("--preset", action="append", default=[], help="--window: only this preset (repeatable)")
     return root
 
 
@@ -128,6 +131,8 @@ def main(argv: list[str]) -> int:
             from .precompile import main as precompile_main
             return precompile_main(args.preset)
         if args.command == "bench":
+            for name in args.preset:
+                P.get(name)
             from .bench import main as bench_main
             return bench_main(args)
         parser.print_help()

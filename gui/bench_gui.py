@@ -1,9 +1,10 @@
-"""The window's frame rate while playing opt4_1 at full speed (``python main.py bench``).
+"""The window's frame rate while playing a preset at full speed (``python main.py bench --window``).
 
-Runs offscreen: builds the real window, plays the three opt4_1 runs at the top speed with the
-step target raised so play never stops, and records, for every frame, the time from one frame
-to the next (training tick + view updates + paint).  Reports fps, the 95th-percentile frame
-time, and the length the paths reached.
+Runs offscreen: builds the real window at 1600×1000, plays the preset's runs at the top speed with
+the step target raised so play never stops, and records, for every frame, the time from one frame
+to the next (training tick + view updates + paint).  Reports fps, the median and 95th-percentile
+frame time, and the step the runs reached.  ``python -m gui.bench_gui PRESET [SECONDS]`` prints one
+preset's figures as JSON (the benchmark runs each preset in its own process).
 """
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ import os
 import time
 
 
-def measure(seconds: float = 4.0) -> dict:
+def measure(preset: str = "opt4_1", seconds: float = 4.0, size=(1600, 1000)) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import tempfile
+
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
-    import tempfile
 
     from gui.main_window import MainWindow
     from gui.session import MAX_SPEED, Session
@@ -26,11 +28,14 @@ def measure(seconds: float = 4.0) -> dict:
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, tmp)
     app = QApplication.instance() or QApplication(["Descent"])
     configure_pyqtgraph()
-    session = Session("opt4_1")
+    session = Session(preset)
     window = MainWindow(session)
-    window.resize(1600, 1000)
+    window.resize(*size)
     window.show()
     session.warm_up_blocking()
+    if not session.runs:     # a scripted demo (opt4_6): nothing plays
+        window.close()
+        return {"demo": True}
     session.set_value("steps", 10 ** 8)
     session.speed = MAX_SPEED
     stamps: list[float] = []
@@ -62,6 +67,8 @@ def measure(seconds: float = 4.0) -> dict:
 if __name__ == "__main__":
     import json
     import sys
-    print(json.dumps(measure()))
+    name = sys.argv[1] if len(sys.argv) > 1 else "opt4_1"
+    secs = float(sys.argv[2]) if len(sys.argv) > 2 else 4.0
+    print(json.dumps(measure(name, secs)))
     sys.stdout.flush()
     os._exit(0)  # skip interpreter teardown of Qt objects
