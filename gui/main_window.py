@@ -3,24 +3,29 @@ status bar.  It builds the widgets and wires them to the session; it computes no
 Dock layout and geometry are remembered in QSettings("Descent", "Descent")."""
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QTabBar, QVBoxLayout,
+                               QWidget)
 
 from gui.export_menu import install_export_menu
 from gui.guide_panel import GuidePanel
 from gui.i18n import LANGUAGE, LANGUAGES, tr
 from gui.inspector import Inspector
+from gui.message_log import MessageLog
 from gui.parameter_panel import ParameterPanel
 from gui.preset_picker import PresetPicker
 from gui.session_menu import install_session_menu
 from gui.status_bar import StatusBar
 from gui.transport import TransportBar
 
-STATE_VERSION = 1
-DEFAULT_SIZE = (1300, 720)     # without a screen to measure
-SCREEN_SHARE = 0.92            # of the available screen: 1256×706 on a 1366×768 laptop, 1766×994 at 1080p
-SETUP_WIDTH = 330
+STATE_VERSION = 2
+DEFAULT_SIZE = (1280, 720)     # without a screen to measure
+SCREEN_SHARE = 0.96            # of the available screen: 1311×737 on a 1366×768 laptop, 1843×1036 at 1080p
+MIN_SIZE = (960, 600)          # the window never needs more than this (every label elides)
+SETUP_WIDTH = 300
+DOCK_MIN = (220, 160)          # a view panel never shrinks below this
+MAIN_SHARE = 0.55              # of the width beside the setup column: the main view
 # default placement order of the views (unknown keys follow in their own order)
 VIEW_ORDER = ("surface", "loss", "lr", "params", "boundary", "network", "surface3d")
 
@@ -59,6 +64,7 @@ class MainWindow(QMainWindow):
         self.views: dict[str, QWidget] = {}
         self.picker = PresetPicker(session)
         self.parameters = ParameterPanel(session)
+        self.parameters.focus_released.connect(self._on_transport_focus_released)
         setup = QWidget()
         lay = QVBoxLayout(setup)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -69,6 +75,9 @@ class MainWindow(QMainWindow):
         self.guide_dock = self._dock("dock_guide", "Guide", self.guide)
         self.inspector = Inspector(session)
         self.inspector_dock = self._dock("dock_inspector", "Inspector", self.inspector)
+        self.messages = MessageLog(self.status)
+        self.messages_dock = self._dock("dock_messages", "Messages", self.messages)
+        self.status.log_requested.connect(lambda: self.bring_forward(self.messages_dock))
         self.view_docks = self._build_views()
         self._arrange()
         self._default_state = self.saveState(STATE_VERSION)
@@ -82,8 +91,11 @@ class MainWindow(QMainWindow):
         self._featured_for = None
         LANGUAGE.changed.connect(self._on_language_changed)
         self.retranslate()
+        self.setMinimumSize(*MIN_SIZE)
         self._fit_to_screen()
         self._sized = self.restore_settings()
+        self._keep_on_screen()
+        self._tune_tab_bars()
         self._on_session_rebuilt()
 
     # --- construction --------------------------------------------------------------------------
@@ -94,6 +106,7 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
                          | QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        dock.setMinimumSize(*DOCK_MIN)
         self.docks[name] = (dock, title)
         return dock
 
@@ -130,6 +143,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.setup_dock)
         self.tabifyDockWidget(self.setup_dock, self.guide_dock)
         self.tabifyDockWidget(self.guide_dock, self.inspector_dock)
+        self.tabifyDockWidget(self.inspector_dock, self.messages_dock)
         self.setup_dock.raise_()
         views = self.view_docks
         if not views:
@@ -150,7 +164,7 @@ class MainWindow(QMainWindow):
         rest = max(self.width() - SETUP_WIDTH, 400)
         if len(views) > 1:
             self.resizeDocks([self.setup_dock, views[0], views[1]],
-                             [SETUP_WIDTH, int(rest * 0.6), int(rest * 0.4)], Qt.Orientation.Horizontal)
+                             [SETUP_WIDTH, int(rest * MAIN_SHARE), int(rest * (1 - MAIN_SHARE))], Qt.Orientation.Horizontal)
         elif views:
             self.resizeDocks([self.setup_dock, views[0]], [SETUP_WIDTH, rest], Qt.Orientation.Horizontal)
 
@@ -166,9 +180,20 @@ class MainWindow(QMainWindow):
         self.action_quit.triggered.connect(self.close)
         self.file_menu.addAction(self.action_quit)
         self.view_menu = bar.addMenu("")
-        for dock, _ in self.docks.values():
-            self.view_menu.addAction(dock.toggleViewAction())
+        self.panel_actions: dict[str, QAction] = {}
+        for name, (dock, _title) in self.docks.items():
+            # a panel always comes to the front (a toggle would close one that sits behind a tab);
+            # closing is the panel's own button
+            a = QAction(self)
+            a.triggered.connect(lambda _=False, d=dock: self.bring_forward(d))
+            self.view_menu.addAction(a)
+            self.panel_actions[name] = a
         self.view_menu.addSeparator()
+        self.action_fit = QAction(self)
+        self.action_fit.setShortcut(QKeySequence(Qt.Key.Key_F))
+        self.action_fit.triggered.connect(self.fit_views)
+        self.view_menu.addAction(self.action_fit)
+        self.addAction(self.action_fit)
         self.action_reset_layout = QAction(self)
         self.action_reset_layout.triggered.connect(self._on_reset_layout_triggered)
         self.view_menu.addAction(self.action_reset_layout)
@@ -182,6 +207,27 @@ class MainWindow(QMainWindow):
             group.addAction(a)
             self.language_menu.addAction(a)
             self.language_actions[code] = a
+
+    def bring_forward(self, dock: QDockWidget) -> None:
+        """Show a panel and bring it in front of the panels tabbed with it."""
+        dock.show()
+        dock.raise_()
+        self._tune_tab_bars()
+
+    def fit_views(self) -> None:
+        """Every plot on screen back to the range that fits its data (F)."""
+        for view in self.views.values():
+            fit = getattr(view, "fit_view", None)
+            showing = getattr(view, "showing", None)
+            if callable(fit) and (showing is None or showing()):
+                fit()
+
+    def _tune_tab_bars(self) -> None:
+        """Dock tabs show their whole (short) titles, with scroll arrows when they do not fit."""
+        for bar in self.findChildren(QTabBar):
+            bar.setElideMode(Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)
+            bar.setExpanding(False)
 
     def _on_load_data_triggered(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, tr("Load data from CSV"), "",
@@ -201,28 +247,49 @@ class MainWindow(QMainWindow):
             return False
         return self.session.set_value("data", {"name": "csv", "path": path})
 
-    def _fit_to_screen(self) -> None:
+    def _available(self):
         screen = self.screen() or QGuiApplication.primaryScreen()
-        w, h = DEFAULT_SIZE
-        if screen is not None:
-            avail = screen.availableGeometry()
-            w, h = int(avail.width() * SCREEN_SHARE), int(avail.height() * SCREEN_SHARE)
+        return screen.availableGeometry() if screen is not None else None
+
+    def _fit_to_screen(self) -> None:
+        avail = self._available()
+        if avail is None:
+            self.resize(*DEFAULT_SIZE)
+            return
+        w, h = int(avail.width() * SCREEN_SHARE), int(avail.height() * SCREEN_SHARE)
+        self.resize(max(min(w, avail.width()), 1), max(min(h, avail.height()), 1))
+        self.move(avail.x() + (avail.width() - self.width()) // 2, avail.y() + (avail.height() - self.height()) // 2)
+
+    def _keep_on_screen(self) -> None:
+        """A geometry restored from a bigger screen is brought inside this one."""
+        avail = self._available()
+        if avail is None:
+            return
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        w = min(self.width(), avail.width() - extra_w)
+        h = min(self.height(), avail.height() - extra_h)
+        if (w, h) != (self.width(), self.height()):
             self.resize(w, h)
-            self.move(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h) // 2)
-        else:
-            self.resize(w, h)
+        x = min(max(self.x(), avail.x()), avail.right() + 1 - self.frameGeometry().width())
+        y = min(max(self.y(), avail.y()), avail.bottom() + 1 - self.frameGeometry().height())
+        if (x, y) != (self.x(), self.y()):
+            self.move(max(x, avail.x()), max(y, avail.y()))
 
     # --- texts ---------------------------------------------------------------------------------
     def retranslate(self) -> None:
         p = self.session.preset
         self.setWindowTitle(f"Descent — {p.name}: {tr(p.description)}")
-        for dock, title in self.docks.values():
+        for name, (dock, title) in self.docks.items():
             dock.setWindowTitle(tr(title))
+            if name in getattr(self, "panel_actions", {}):
+                self.panel_actions[name].setText(tr(title))
         self.file_menu.setTitle(tr("&File"))
         self.action_quit.setText(tr("Quit"))
         self.action_load_data.setText(tr("Load data from CSV…"))
         self.view_menu.setTitle(tr("&View"))
         self.action_reset_layout.setText(tr("Reset layout"))
+        self.action_fit.setText(tr("Fit every plot to its data"))
         self.language_menu.setTitle(tr("&Language"))
         for code, a in self.language_actions.items():
             a.setChecked(code == LANGUAGE.code)
@@ -250,15 +317,29 @@ class MainWindow(QMainWindow):
         if name == self._featured_for:
             return
         self._featured_for = name
+        main = self.view_docks[0] if self.view_docks else None
         key = self.featured_view()
         dock = self.docks.get(f"view_{key}", (None,))[0] if key else None
-        if dock is None:
-            return
-        main = self.view_docks[0] if self.view_docks else None
-        if key == "ema" and main is not None and dock is not main and not dock.isFloating():
-            # a scripted demo has no runs to draw on the surface: give the explorer the big area
-            self.tabifyDockWidget(main, dock)
-        dock.raise_()
+        if main is not None:
+            main.raise_()          # the surface leads unless the preset is about another view
+        if dock is not None:
+            if key == "ema" and main is not None and dock is not main and not dock.isFloating():
+                # a scripted demo has no runs to draw on the surface: give the explorer the big area
+                self.tabifyDockWidget(main, dock)
+            dock.raise_()
+        QTimer.singleShot(0, self._raise_views_that_apply)
+
+    def _raise_views_that_apply(self) -> None:
+        """A tab group whose front view has nothing to show for this preset (a decision boundary
+        without classes) brings forward one of its views that has."""
+        for dock in self.view_docks:
+            view = dock.widget()
+            if dock.isHidden() or not getattr(view, "empty_text", "") or view.visibleRegion().isEmpty():
+                continue
+            for other in self.tabifiedDockWidgets(dock):
+                if not getattr(other.widget(), "empty_text", "") and not other.isHidden():
+                    other.raise_()
+                    break
 
     def _on_session_config_changed(self, label: str) -> None:
         if not label:
@@ -276,6 +357,7 @@ class MainWindow(QMainWindow):
             dock.show()
         self.restoreState(self._default_state, STATE_VERSION)
         self._apply_default_sizes()
+        self._tune_tab_bars()
 
     # --- lifecycle -----------------------------------------------------------------------------
     def restore_settings(self) -> bool:
@@ -299,6 +381,8 @@ class MainWindow(QMainWindow):
         if not self._sized:
             self._sized = True
             self._apply_default_sizes()
+        self._keep_on_screen()
+        QTimer.singleShot(0, self._tune_tab_bars)
         self.setFocus()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override

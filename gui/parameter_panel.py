@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass
 
 from pyqtgraph.parametertree import Parameter, ParameterTree
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QHeaderView, QLabel, QLineEdit,
+                               QVBoxLayout, QWidget)
 
 from engine.config import Config, describe_range
 from engine.registry import OBJECTIVES
@@ -113,11 +114,38 @@ def spec(path: str, value, readonly: bool = False) -> dict:
     return d
 
 
+NAME_SHARE = 0.5     # the names column takes at most this share of the tree's width
+
+
+class _Keys(QObject):
+    """Return, Enter or Escape in an editor of the tree: the edit is done (focus-out commits it),
+    give the keyboard back to the window so Space plays again."""
+
+    def __init__(self, panel: "ParameterPanel"):
+        super().__init__(panel)
+        self.panel = panel
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter,
+                                                                     Qt.Key.Key_Escape):
+            QTimer.singleShot(0, self.panel.focus_released.emit)
+        return False
+
+
 class ParameterPanel(QWidget):
+    focus_released = Signal()   # an edit finished: the window takes the keyboard back
+
     def __init__(self, session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
+        self._keys = _Keys(self)
         self.tree = ParameterTree(showHeader=False)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #C00000;")
@@ -177,7 +205,7 @@ class ParameterPanel(QWidget):
             for path in LEAVES:
                 if path.startswith(section + ".") and path not in split and shown(path, base):
                     children.append(self._leaf(path, base.get(path), None, demo))
-            if section == "model":
+            if section == "model" and children:
                 children.append(dict(name="model.size", title=tr("layers / parameters"), type="str",
                                      value=self._size_text(), readonly=True))
             if children:
@@ -201,6 +229,28 @@ class ParameterPanel(QWidget):
                 self._bindings[param] = self._pending[param.name()].pop(0)
         self.root.sigTreeStateChanged.connect(self._on_root_tree_changed)
         self.tree.setParameters(self.root, showTop=False)
+        self._wire_editors()
+        self._fit_columns()
+
+    def _wire_editors(self) -> None:
+        """Editors give the keyboard back when done; check boxes and lists never keep it (Space
+        on a focused check box would toggle it instead of playing)."""
+        for w in self.tree.findChildren(QWidget):
+            if isinstance(w, (QCheckBox, QComboBox)):
+                w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            elif isinstance(w, (QLineEdit, QAbstractSpinBox)):
+                w.installEventFilter(self._keys)
+
+    def _fit_columns(self) -> None:
+        """Names as wide as they need up to half the tree; the values get the rest, so a narrow
+        panel still shows every value."""
+        width = self.tree.viewport().width()
+        if width > 0:
+            self.tree.setColumnWidth(0, min(self.tree.sizeHintForColumn(0) + 8, int(width * NAME_SHARE)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_columns()
 
     def _leaf(self, path, value, label, readonly, full_title=False) -> dict:
         d = spec(path, value, readonly)
@@ -234,7 +284,8 @@ class ParameterPanel(QWidget):
                 value = self._engine_value(path, label)
                 if param.value() != value:
                     param.setValue(value)
-            size = self.root.child("model", "model.size") if self.root is not None else None
+            model = self.root.names.get("model") if self.root is not None else None
+            size = model.names.get("model.size") if model is not None else None
             if size is not None:
                 size.setValue(self._size_text())
         finally:

@@ -275,6 +275,9 @@ class Session(QObject):
         regulariser, EMA, batch and initialisation changes restart the runs.  On a bad value the
         message says why and nothing changes.  Returns whether the value was taken.
         """
+        if self.comparison is None:
+            self.message.emit("error", tr("{preset} is a scripted demo: its settings are fixed", preset=self.preset.name))
+            return False
         targets = [self.comparison.run(label)] if label else list(self.runs)
         try:
             new = [_with_derived_defaults(r, r.config.with_overrides({path: value}), path) for r in targets]

@@ -15,13 +15,13 @@ from gui.views.surface2d import Surface2DView
 from gui.views.surface3d import Surface3DView
 
 VIEW_CLASSES: dict[str, tuple[str, type]] = {
-    "surface": ("Loss surface (2-D)", Surface2DView),
-    "surface3d": ("Loss surface (3-D)", Surface3DView),
-    "loss": ("Loss vs step", LossView),
-    "params": ("Parameters vs step", ParamsView),
-    "lr": ("Learning rate vs step", LRView),
+    "surface": ("Surface 2-D", Surface2DView),
+    "surface3d": ("Surface 3-D", Surface3DView),
+    "loss": ("Loss", LossView),
+    "params": ("Parameters", ParamsView),
+    "lr": ("Learning rate", LRView),
     "decision": ("Decision boundary", DecisionView),
-    "ema": ("Moving average (EMA)", EmaExplorer),
+    "ema": ("EMA", EmaExplorer),
     "loss-shape": ("Loss shapes", LossShapeView),
     "activations": ("Activation functions", ActivationView),
     "network": ("Network", NetworkView),

@@ -101,7 +101,7 @@ class ActivationView(ViewBase):
     def _on_session_rebuilt(self) -> None:
         self._redraw()
 
-    def _on_session_frame(self) -> None:
+    def _draw_frame(self) -> None:
         pass  # independent of training
 
     def _on_deriv_toggled(self, _on: bool) -> None:

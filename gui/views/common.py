@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import functools
-import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QGraphicsScene, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.draw_rate import OnScreen
+from gui.i18n import tr
 from gui.style import AXIS_FONT_PT, FONT_PT, configure_pyqtgraph
+from gui.views.axes import tidy_axes
+from gui.views.legend import AutoLegend
+from gui.views.ranges import ALL, limit_points, range_policy
+from gui.widgets import ElidedLabel, FlowLayout
 
 MAX_POINTS = 700         # samples per loss/parameter curve
 MAX_POINTS_PLAYING = 400  # while playing (a redraw a few times a second; paused, the full 700)
@@ -81,17 +85,34 @@ def style_plot(pi: pg.PlotItem) -> None:
     pi.showGrid(x=True, y=True, alpha=GRID_ALPHA)
 
 
+def free_title_width(pi: pg.PlotItem) -> None:
+    """A plot title that never sets the plot's minimum width (pyqtgraph's LabelItem makes its
+    text width the minimum, so long titles push plots past their panel): the text may be cut
+    instead."""
+    lab = pi.titleLabel
+
+    def update_min() -> None:
+        rect = lab.itemRect()
+        lab.setMinimumWidth(0)
+        lab.setMinimumHeight(rect.height())
+        lab._sizeHint = {Qt.SizeHint.MinimumSize: (0, rect.height()),
+                         Qt.SizeHint.PreferredSize: (rect.width(), rect.height()),
+                         Qt.SizeHint.MaximumSize: (-1, -1)}
+        lab.updateGeometry()
+    lab.updateMin = update_min
+    update_min()
+
+
 def set_labels(pi: pg.PlotItem, bottom: str, left: str) -> None:
     style = {"font-size": f"{FONT_PT}pt", "color": "#202020"}
     pi.setLabel("bottom", bottom, **style)
     pi.setLabel("left", left, **style)
 
 
-def legend(pi: pg.PlotItem, offset=(-10, 10)) -> pg.LegendItem:
-    """A legend in a corner: offset (±x, ±y) from the left/right, top/bottom edge."""
-    leg = pi.addLegend(offset=offset, labelTextSize=f"{FONT_PT - 1}pt", brush=pg.mkBrush(255, 255, 255, 210),
-                       pen=pg.mkPen("#909090"))
-    return leg
+def legend(pi: pg.PlotItem, offset=(-10, 10)) -> AutoLegend:
+    """A legend shown only with entries, first in the corner ``offset`` points to (±x from the
+    left/right, ±y from the top/bottom edge); ``place()`` moves it to the emptiest corner."""
+    return AutoLegend(corner=(1 if offset[0] < 0 else 0, 1 if offset[1] < 0 else 0)).attach(pi)
 
 
 def _outgrown(data: tuple[float, float], view: tuple[float, float]) -> bool:
@@ -127,36 +148,65 @@ class ViewBase(OnScreen, QWidget):
         self._last_draw = 0.0
         self._step_plot = False
         self._bounds: tuple | None = None
-        self._toolbar = QHBoxLayout()
-        self._toolbar.setContentsMargins(4, 2, 4, 0)
-        self.readout = QLabel("")
-        self.readout.setMinimumWidth(80)
+        self._user_range = False        # the user panned or zoomed: ranges stay until "fit view"
+        self._empty_text = ""
+        self._policy: dict = {}
+        # the controls wrap onto more rows in a narrow panel; the readout takes what is left
+        self._toolbar_box = QWidget()
+        self._toolbar = FlowLayout(self._toolbar_box)
+        self.readout = ElidedLabel("")
         f = self.readout.font()
         f.setPointSize(FONT_PT - 1)
         self.readout.setFont(f)
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 2, 4, 0)
+        header.addWidget(self._toolbar_box)
+        header.addWidget(self.readout, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
-        lay.addLayout(self._toolbar)
-
-    def _finish_toolbar(self) -> None:
-        self._toolbar.addStretch(1)
-        self._toolbar.addWidget(self.readout)
-
-    def _add_message(self) -> None:
-        """A centred, wrapped ``message`` label for when the view has nothing to draw (say why)."""
+        lay.addLayout(header)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignCenter)
+        self.message.setStyleSheet("color: #404040; padding: 16px;")
         f = self.message.font()
         f.setPointSize(FONT_PT + 1)
         self.message.setFont(f)
-        self.layout().addWidget(self.message, 1)
+        self.message.hide()
+        lay.addWidget(self.message, 1)
+
+    def _finish_toolbar(self) -> None:
+        """(The toolbar needs no closing: its controls flow, the readout is beside them.)"""
+
+    def _add_message(self) -> None:
+        """(Every view has ``message``: ``show_empty`` sets it.)"""
+
+    def show_empty(self, text: str) -> None:
+        """Say in the view's centre why it has nothing to draw (``""``: draw again); the plots
+        step aside meanwhile, so no empty axes or legends show."""
+        self._empty_text = text or ""
+        self.message.setText(self._empty_text)
+        self.message.setVisible(bool(self._empty_text))
+        for gv in self._graphics_views():
+            gv.setVisible(not self._empty_text)
+        self._toolbar_box.setVisible(not self._empty_text)
+
+    @property
+    def empty_text(self) -> str:
+        return self._empty_text
+
+    def _empty_unless_runs(self) -> bool:
+        """Say so when the preset has no training runs (a scripted demo); True when it has."""
+        runs = bool(self.session.runs)
+        self.show_empty("" if runs else tr("{preset} is a scripted demonstration without training runs: "
+                                            "the EMA panel shows it.", preset=self.session.preset.name))
+        return runs
 
     def _add_step_plot(self, legend_offset=(-10, 10)) -> None:
         """A plot against the step below the toolbar: ``plot``, ``pi``, ``legend`` and a dashed
         ``cursor_line`` at the current step (the curve views share this frame)."""
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=tidy_axes())
         self.layout().addWidget(self.plot, 1)
         self.pi = self.plot.getPlotItem()
         style_plot(self.pi)
@@ -179,6 +229,8 @@ class ViewBase(OnScreen, QWidget):
         # items change every frame: Qt's BSP index of them costs more to keep than it saves
         for gv in self._graphics_views():
             gv.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        for pi in self._plot_items():
+            self._add_fit_action(pi)
         s = self.session
         s.rebuilt.connect(self._on_session_rebuilt)
         s.frame.connect(self._on_session_frame_emitted)
@@ -218,10 +270,7 @@ class ViewBase(OnScreen, QWidget):
                 gv.setUpdatesEnabled(False)
         self._last_draw = now
         self._dirty = False
-        self._bounds = None
         self._on_session_frame()
-        if self._step_plot and self.follows_range:
-            self._follow_range()
 
     def _release_paint(self) -> None:
         for gv in self._graphics_views():
@@ -230,11 +279,38 @@ class ViewBase(OnScreen, QWidget):
     def _graphics_views(self) -> list:
         return self.findChildren(pg.GraphicsView)
 
-    def _note_bounds(self, x: np.ndarray, y: np.ndarray) -> None:
-        """While playing, widen this frame's data bounds (in view coordinates: log10 y on a log
-        axis) by the points just set; _follow_range reads them instead of asking every item."""
-        if len(x) == 0 or not self.session.playing:
+    def _on_session_frame(self) -> None:
+        """Draw the cursor's state (``_draw_frame``), then keep a step plot's ranges: sticky
+        while playing, fitted to the data when paused — unless the user panned or zoomed.
+        Paused, legends move to their plot's emptiest corner."""
+        self._bounds = None
+        self._policy = range_policy(self.session.runs, self.session.cursor) if self._step_plot else {}
+        self._draw_frame()
+        playing = self.session.playing
+        if self._step_plot and self.follows_range and not self._user_range:
+            self._follow_range() if playing else self._fit_range()
+        if not playing:
+            self.place_legends()
+
+    def place_legends(self) -> None:
+        for pi in self._plot_items():
+            if isinstance(pi.legend, AutoLegend):
+                pi.legend.place()
+
+    def _note_bounds(self, x: np.ndarray, y: np.ndarray, label: str | None = None) -> None:
+        """Widen this frame's data bounds (view coordinates: log10 y on a log axis) by points just
+        set; the ranges come from them.  A diverged run's points are noted only up to where it ran
+        away (``sane_limit``), so its blow-up does not squash the others."""
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        if label is not None and self._policy:      # x is the step axis
+            x, y = limit_points(x, y, x, self._policy.get(label, ALL))
+        if len(x) == 0:
             return
+        m = np.isfinite(x) & np.isfinite(y)
+        if not m.all():
+            x, y = x[m], y[m]
+            if len(x) == 0:
+                return
         b = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
         if self._bounds is None:
             self._bounds = b
@@ -248,22 +324,32 @@ class ViewBase(OnScreen, QWidget):
         for pi in self._plot_items():
             pi.showGrid(x=not playing, y=not playing, alpha=GRID_ALPHA)
         if self._step_plot and self.follows_range:
-            # while playing the ranges are set by _follow_range; paused, they fit the data again
-            self.pi.disableAutoRange() if playing else self.pi.enableAutoRange()
+            self.pi.disableAutoRange()     # the ranges are this view's (_follow_range, _fit_range)
         if not playing and self._dirty:
             self._dirty = False
             self._on_session_frame()
+        elif not playing and self._step_plot and self.follows_range and not self._user_range:
+            self._fit_range()
+
+    def _fit_range(self) -> None:
+        """Fit a step plot's ranges to this frame's (sane) data bounds."""
+        if self._bounds is None:
+            return
+        x0, x1, y0, y1 = self._bounds
+        if not x1 > x0:
+            x0, x1 = x0 - 0.5, x1 + 0.5
+        if not y1 > y0:
+            pad = max(abs(y0) * 0.1, 1e-12)
+            y0, y1 = y0 - pad, y1 + pad
+        self.pi.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.04)
 
     def _follow_range(self) -> None:
         """Keep a step plot's range while its data fit; when they outgrow it (or shrink to under
         half of it) set a new one with room to grow: x to twice the steps drawn, y padded 20 %."""
-        vb = self.pi.vb
-        if self._bounds is not None:     # noted while setting the data: no pass over the items
-            x0, x1, y0, y1 = self._bounds
-        else:
-            (x0, x1), (y0, y1) = [b if b is not None else (None, None) for b in vb.childrenBounds()]
-        if x0 is None or y0 is None:
+        if self._bounds is None:
             return
+        vb = self.pi.vb
+        x0, x1, y0, y1 = self._bounds
         xr = yr = None
         if _outgrown((x0, x1), vb.viewRange()[0]):
             xr = (x0, x0 + 2.0 * max(x1 - x0, 1.0))
@@ -275,6 +361,39 @@ class ViewBase(OnScreen, QWidget):
             # pyqtgraph applies a new range lazily, when the view is about to paint, and the items
             # it moves then ask for a second paint in the next frame: apply it now instead
             self.pi.scene().prepareForPaint()
+
+    # --- fit view ---------------------------------------------------------------------------------
+    def _add_fit_action(self, pi: pg.PlotItem) -> None:
+        """"Fit view (F)" at the top of the plot's context menu; a pan or zoom by the user keeps
+        its range until then."""
+        menu = getattr(pi.vb, "menu", None)
+        if menu is None:          # a colour bar: nothing to fit
+            return
+        action = QAction(tr("Fit view (F)"), menu)
+        action.triggered.connect(self.fit_view)
+        menu.insertAction(menu.actions()[0] if menu.actions() else None, action)
+        menu.insertSeparator(menu.actions()[1] if len(menu.actions()) > 1 else None)
+        self._fit_actions = getattr(self, "_fit_actions", []) + [action]
+        pi.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
+
+    def _on_range_changed_manually(self, *_args) -> None:
+        self._user_range = True
+
+    def fit_view(self) -> None:
+        """Back to the range that fits the data (after the user panned or zoomed, or a run
+        diverged): step plots fit their sane data, other views refit in ``_fit``."""
+        self._user_range = False
+        if self._step_plot and self.follows_range:
+            self._on_session_frame()
+            self._fit_range()
+        else:
+            self._fit()
+
+    def _fit(self) -> None:
+        """A view's own fit (default: pyqtgraph's auto range on every plot)."""
+        for pi in self._plot_items():
+            pi.vb.enableAutoRange()
+            pi.vb.autoRange()
 
     def _plot_items(self) -> list:
         items = []
@@ -292,7 +411,7 @@ class ViewBase(OnScreen, QWidget):
     def _on_session_rebuilt(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _on_session_frame(self) -> None:  # pragma: no cover - abstract
+    def _draw_frame(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     @staticmethod

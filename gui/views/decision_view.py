@@ -5,7 +5,10 @@ data coloured by label; titled with the run and its accuracy at the cursor.
 One output: the output itself on a blue (0) → white → red (1) scale, the 0.5 contour drawn.
 Several outputs: each point coloured by its argmax class, paler where the network is less sure,
 with the class-boundary lines (zero contours of each class's margin over the others).
-The maps are ``engine.explain.decision_map`` at the cursor's θ, recomputed only when it moved.
+The maps are ``engine.explain.decision_map`` at the cursor's θ, computed off the GUI thread (a
+``JobRunner``; the newest request wins) only when the cursor moved; the view only sets images.
+The runs' plots are laid out in the grid that gives each the most room in the panel's shape,
+each spanning the data's range plus a margin.
 """
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ from PySide6.QtCore import QTimer
 from engine import explain as E
 from gui.i18n import tr
 from gui.style import FONT_PT, LABEL_BLUE, LABEL_RED, TITLE_PT
-from gui.views.common import ViewBase, style_plot
+from gui.views.common import ViewBase, free_title_width, style_plot
+from gui.views.surface_data import JobRunner
 
 GRID = 150
 MIN_INTERVAL_S = 1 / 30          # at most this many recomputes per second while playing
@@ -31,12 +35,25 @@ def is_classifier(problem) -> bool:
     return (not problem.objective) and problem.dataset is not None and problem.dataset.kind in CLASSIFIER_KINDS
 
 
-def plane_grid(X: np.ndarray, n: int = GRID, margin: float = 0.12) -> tuple[np.ndarray, np.ndarray]:
-    """A square grid a little beyond the data's bounding box."""
+def plane_grid(X: np.ndarray, n: int = GRID, margin: float = 0.08) -> tuple[np.ndarray, np.ndarray]:
+    """A grid over the data's range on each axis plus a margin."""
     lo, hi = X.min(axis=0), X.max(axis=0)
+    half = np.maximum((hi - lo) / 2, 0.5) * (1 + margin)
     centre = (lo + hi) / 2
-    half = max(float(np.max(hi - lo)) / 2, 0.5) * (1 + margin)
-    return np.linspace(centre[0] - half, centre[0] + half, n), np.linspace(centre[1] - half, centre[1] + half, n)
+    return (np.linspace(centre[0] - half[0], centre[0] + half[0], n),
+            np.linspace(centre[1] - half[1], centre[1] + half[1], n))
+
+
+def grid_shape(n: int, width: float, height: float) -> tuple[int, int]:
+    """(rows, cols) for n plots in a width × height panel: the arrangement whose cells' shorter
+    side is longest (ties: fewer rows)."""
+    best, shape = -1.0, (1, max(n, 1))
+    for cols in range(1, max(n, 1) + 1):
+        rows = -(-n // cols)
+        side = min(width / cols, height / rows)
+        if side > best + 1e-9:
+            best, shape = side, (rows, cols)
+    return shape
 
 
 def label_of(Y: np.ndarray) -> np.ndarray:
@@ -88,8 +105,11 @@ class DecisionView(ViewBase):
         self.xs = self.ys = None
         self.maps: dict[str, np.ndarray] = {}     # run label -> the engine's map at the cursor
         self.accuracies: dict[str, float | None] = {}
-        self._drawn = None
+        self._drawn = None          # the (cursor, steps) last asked for
+        self.shown = None           # … and last shown
         self._last = 0.0
+        self.runner = JobRunner(self)
+        self.runner.finished.connect(self._on_runner_finished)
         self._later = QTimer(self)
         self._later.setSingleShot(True)
         self._later.timeout.connect(self._on_session_frame)
@@ -98,6 +118,7 @@ class DecisionView(ViewBase):
 
     # --- structure ----------------------------------------------------------------------------
     def _clear(self) -> None:
+        self._shape = None
         self.glw.clear()
         self._plots = []
         self.bar = None
@@ -105,19 +126,21 @@ class DecisionView(ViewBase):
         self._drawn = None
 
     def _show_message(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
-        self.glw.setVisible(not text)
+        self.show_empty(text)
 
-    def _want_stacked(self) -> bool:
-        """Several runs side by side in a wide panel, one above the other in a tall one."""
-        return len(self.session.runs) > 1 and self.width() < 1.3 * self.height()
+    def _want_shape(self) -> tuple[int, int]:
+        bar = 60 if self._has_bar() else 30     # the colour bar or the class legend: a row under the maps
+        return grid_shape(len(self.session.runs), max(self.width(), 1), max(self.height() - 40 - bar, 1))
+
+    def _has_bar(self) -> bool:
+        runs = self.session.runs
+        return bool(runs) and is_classifier(runs[0].problem) and runs[0].problem.layout.sizes[-1] == 1
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
-        if self.session.runs and getattr(self, "_stacked", None) not in (None, self._want_stacked()):
+        shape = getattr(self, "_shape", None)
+        if self._plots and shape is not None and shape != self._want_shape():
             self._on_session_rebuilt()
-            self._on_session_frame()
 
     def _on_session_rebuilt(self) -> None:
         self._clear()
@@ -133,12 +156,13 @@ class DecisionView(ViewBase):
         rect = (x0 - dx / 2, y0 - dy / 2, dx * GRID, dy * GRID)
         labels = label_of(problem.Y)
         images = []
-        self._stacked = self._want_stacked()
+        self._shape = rows_cols = self._want_shape()
+        cols = rows_cols[1]
         for i, run in enumerate(runs):
-            pi = self.glw.addPlot(row=i if self._stacked else 0, col=0 if self._stacked else i)
+            pi = self.glw.addPlot(row=i // cols, col=i % cols)
             style_plot(pi)
+            free_title_width(pi)
             pi.showGrid(x=False, y=False)
-            pi.setAspectLocked(True)
             pi.setLabel("bottom", "x1", **{"font-size": f"{FONT_PT}pt"})
             pi.setLabel("left", "x2", **{"font-size": f"{FONT_PT}pt"})
             k = run.problem.layout.sizes[-1]
@@ -159,21 +183,45 @@ class DecisionView(ViewBase):
                         brush=[pg.mkBrush(CLASS_COLOURS[c % len(CLASS_COLOURS)]) for c in labels])
             pts.setZValue(10)
             pi.addItem(pts)
-            pi.setRange(xRange=(self.xs[0], self.xs[-1]), yRange=(self.ys[0], self.ys[-1]), padding=0)
-            self._plots.append(dict(pi=pi, image=img, isos=isos, points=pts, k=k, rect=rect))
+            self._plots.append(dict(pi=pi, image=img, isos=isos, points=pts, k=k, rect=rect,
+                                    softmax=run.config.model.output == "softmax"))
+            self._add_fit_action(pi)
+        self._fit()
         if images:
-            self.bar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, interactive=False, width=14,
-                                       label=tr("network output"))
+            self.bar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, interactive=False, width=12,
+                                       orientation="horizontal",
+                                       label=tr("network output (0 = class 0, 1 = class 1)"))
             self.bar.setImageItem(images)
-            self.glw.addItem(self.bar, row=0, col=len(runs))
+            self.glw.addItem(self.bar, row=rows_cols[0], col=0, colspan=cols)
+        else:                       # classes by colour: a legend row under the maps
+            self.glw.addItem(self._class_legend(labels), row=rows_cols[0], col=0, colspan=cols)
         self._on_session_frame()
+
+    def _class_legend(self, labels: np.ndarray) -> pg.LegendItem:
+        """Which colour is which class: one row, under the maps (never over the data)."""
+        classes = np.unique(labels)
+        leg = pg.LegendItem(colCount=len(classes), labelTextSize=f"{FONT_PT - 1}pt")
+        self._legend_samples = []
+        for c in classes:
+            sample = pg.ScatterPlotItem(size=8, pen=pg.mkPen("k", width=0.8),
+                                        brush=pg.mkBrush(CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]))
+            self._legend_samples.append(sample)
+            leg.addItem(sample, tr("class {c}", c=int(c)))
+        return leg
+
+    def _fit(self) -> None:
+        """Each map spans the data's range plus a margin."""
+        if self.xs is None:
+            return
+        for items in self._plots:
+            items["pi"].setRange(xRange=(self.xs[0], self.xs[-1]), yRange=(self.ys[0], self.ys[-1]), padding=0)
 
     def _on_session_config_changed(self, _label: str) -> None:
         self._drawn = None
         self._on_session_frame()
 
     # --- per frame ----------------------------------------------------------------------------
-    def _on_session_frame(self) -> None:
+    def _draw_frame(self) -> None:
         s = self.session
         if not s.is_ready or not self._plots:
             return
@@ -188,36 +236,69 @@ class DecisionView(ViewBase):
             return
         self._last = now
         self._drawn = key
-        for run, items in zip(s.runs, self._plots):
-            self._draw_run(run, items, min(s.cursor, run.step))
+        xs, ys = self.xs, self.ys
+        jobs = []
+        for run in s.runs:
+            k = min(s.cursor, run.step)
+            theta = run.theta_history[run.rows([k])[0]].copy()   # the row of step k (history may be thinned)
+            jobs.append((run.label, run.problem, (run._spec[0].copy(), run._spec[1].copy()), theta))
 
-    def _draw_run(self, run, items: dict, k: int) -> None:
-        theta = run.theta_history[run.rows([k])[0]]     # the row of step k (history may be thinned)
-        if not np.all(np.isfinite(theta)):
-            self.maps[run.label] = np.full((GRID, GRID) if items["k"] == 1 else (GRID, GRID, items["k"]), np.nan)
-            self.accuracies[run.label] = None
-            self._set_title(items["pi"], run.label, None)
+        def job():
+            out = []
+            for label, problem, spec, theta in jobs:
+                if not np.all(np.isfinite(theta)):
+                    out.append((label, None, None))
+                    continue
+                out.append((label, E.decision_map(problem, spec, theta, xs, ys), E.accuracy(problem, spec, theta)))
+            return key, out
+        self.runner.submit(job)
+
+    def _on_runner_finished(self, result) -> None:
+        key, maps = result
+        if len(maps) != len(self._plots):
             return
-        Z = E.decision_map(run.problem, run._spec, theta, self.xs, self.ys)
-        self.maps[run.label] = Z
-        acc = E.accuracy(run.problem, run._spec, theta)
-        self.accuracies[run.label] = acc
+        for (label, Z, acc), items in zip(maps, self._plots):
+            self._show_run(label, items, Z, acc)
+        self.shown = key
+        self.place_legends()
+
+    def wait_for_maps(self, msecs: int = 5000) -> None:
+        """Block until the maps asked for are computed and shown (export, tests)."""
+        from PySide6.QtCore import QCoreApplication
+        self.runner.wait(msecs)
+        QCoreApplication.processEvents()
+
+    def _show_run(self, label: str, items: dict, Z, acc) -> None:
+        if Z is None:
+            self.maps[label] = np.full((GRID, GRID) if items["k"] == 1 else (GRID, GRID, items["k"]), np.nan)
+            self.accuracies[label] = None
+            self._set_title(items["pi"], label, None)
+            return
+        self.maps[label] = Z
+        self.accuracies[label] = acc
         if items["k"] == 1:
             img = np.where(np.isfinite(Z), Z, 0.5)
             items["image"].setImage(np.clip(img, -1e6, 1e6), levels=(0.0, 1.0))
             items["isos"][0].setData(img)
         else:
-            items["image"].setImage(class_image(Z, run.config.model.output == "softmax"), levels=(0, 255))
+            items["image"].setImage(class_image(Z, items["softmax"]), levels=(0, 255))
             for iso, m in zip(items["isos"], margins(Z)):
                 iso.setData(np.clip(m, -1e6, 1e6))
         items["image"].setRect(*items["rect"])   # after setImage: the scale needs the image's size
-        self._set_title(items["pi"], run.label, acc)
+        self._set_title(items["pi"], label, acc)
 
     @staticmethod
     def _set_title(pi, label: str, acc: float | None) -> None:
-        text = tr("{label} — accuracy {acc} %", label=label, acc=f"{100 * acc:.1f}") if acc is not None \
-            else tr("{label} — diverged", label=label)
-        pi.setTitle(text, size=f"{TITLE_PT}pt", color="#202020")
+        """"run — accuracy a %", shortened to "run: a %" where the plot is narrow; a title never
+        sets the plot's minimum width (pyqtgraph's does), so the maps fit the panel."""
+        narrow = pi.width() < 260
+        if acc is None:
+            text = tr("{label} — diverged", label=label)
+        elif narrow:
+            text = tr("{label}: {acc} % correct", label=label, acc=f"{100 * acc:.1f}")
+        else:
+            text = tr("{label} — accuracy {acc} %", label=label, acc=f"{100 * acc:.1f}")
+        pi.setTitle(text, size=f"{FONT_PT if narrow else TITLE_PT}pt", color="#202020")
 
     # --- export -------------------------------------------------------------------------------
     def export_items(self):
@@ -238,3 +319,5 @@ class DecisionView(ViewBase):
 
     def shutdown(self) -> None:
         self._later.stop()
+        self.runner.cancel()
+        self.runner.wait()

@@ -114,12 +114,11 @@ class EmaExplorer(ViewBase):
                 self.legend.addItem(self.w_item, tr("{label}: {name} (raw)", label=run.label, name=name))
                 self.legend.addItem(self.shadow_item, tr("{label}: {name} (shadow)", label=run.label, name=name))
         self.controls.setVisible(self._mode == "demo")
-        self.plot.setVisible(self._mode != "none")
-        if self._mode == "none":
-            self.formula.setText(tr(NO_EMA))
+        self.formula.setVisible(self._mode != "none")
+        self.show_empty(tr(NO_EMA) if self._mode == "none" else "")
         self._refresh()
 
-    def _on_session_frame(self) -> None:
+    def _draw_frame(self) -> None:
         if self._mode == "run":
             self._refresh()
 

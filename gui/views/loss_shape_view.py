@@ -128,7 +128,7 @@ class LossShapeView(ViewBase):
         self.target_spin.blockSignals(False)
         self._redraw()
 
-    def _on_session_frame(self) -> None:
+    def _draw_frame(self) -> None:
         pass  # the shapes depend on the settings, not on the step
 
     def _on_session_config_changed(self, _label: str) -> None:

@@ -13,6 +13,9 @@ from engine.registry import REGULARIZERS
 from gui.i18n import tr
 from gui.style import run_colour
 from gui.views.common import MAX_POINTS, ViewBase, drawable, sample_steps, set_labels
+from gui.views.legend import mark_coinciding
+from gui.views.overlays import path_width
+from gui.views.ranges import DivergenceLabel
 
 
 BATCH_BINS = 400  # a dense zig-zag of batch losses costs ~5 ms per curve to rasterise
@@ -78,7 +81,6 @@ class LossView(ViewBase):
         self._add_step_plot()
         self.hover_dot = pg.ScatterPlotItem(size=9, brush=pg.mkBrush("k"))
         self.pi.addItem(self.hover_dot, ignoreBounds=True)
-        self._columns: dict[str, np.ndarray] = {}
         self.pi.scene().sigMouseMoved.connect(self._on_scene_moved)
         self._drop_lines: list[pg.InfiniteLine] = []
         session.config_changed.connect(self._on_session_config_changed)
@@ -86,8 +88,12 @@ class LossView(ViewBase):
 
     def _on_session_rebuilt(self) -> None:
         self._remove_run_items()
+        for lab in getattr(self, "_div_labels", []):
+            self.pi.removeItem(lab)
+        self._div_labels: list[DivergenceLabel] = []
+        self._legend_texts: list[str] = []
         runs = self.session.runs
-        if not runs:
+        if not self._empty_unless_runs():
             return
         loss_name = runs[0].config.loss.name
         set_labels(self.pi, tr("step (updates)"), tr("loss") if runs[0].problem.objective   # the function itself
@@ -102,7 +108,8 @@ class LossView(ViewBase):
             faint = pg.mkColor(c)
             faint.setAlpha(90)
             items = dict(batch=pg.PlotDataItem(pen=pg.mkPen(faint, width=1)),
-                         full=pg.PlotDataItem(pen=pg.mkPen(c, width=2.5)))
+                         full=pg.PlotDataItem(pen=pg.mkPen(c, width=path_width(i, len(runs), 2.5, 4.5))))
+            items["full"].setZValue(1 + 0.01 * i)
             if run.config.ema.enabled:
                 items["ema"] = pg.PlotDataItem(pen=pg.mkPen(c, width=2, style=Qt.DashLine))
             reg = run.config.reg
@@ -110,8 +117,10 @@ class LossView(ViewBase):
                 items["penalty"] = pg.PlotDataItem(pen=pg.mkPen(c, width=2.2, style=Qt.DotLine))
             for it in items.values():
                 self.pi.addItem(it)
-            self.legend.addItem(items["full"], run.label if reg.kind == "none"
-                                else tr("{label} (data loss)", label=run.label))
+            self._div_labels.append(DivergenceLabel(run_colour(i)))
+            self.pi.addItem(self._div_labels[-1], ignoreBounds=True)
+            self._legend_texts.append(run.label if reg.kind == "none" else tr("{label} (data loss)", label=run.label))
+            self.legend.addItem(items["full"], self._legend_texts[-1])
             if "ema" in items:
                 self.legend.addItem(items["ema"], tr("{label} (EMA)", label=run.label))
             if "penalty" in items:
@@ -147,20 +156,17 @@ class LossView(ViewBase):
         self._on_session_frame()
         self.pi.enableAutoRange()
 
-    def _on_session_frame(self) -> None:
+    def _draw_frame(self) -> None:
         if not self.session.is_ready:
             return
         cursor = self.session.cursor
         self.cursor_line.setValue(cursor)
         log = self.log_box.isChecked()
-        cols: dict[str, np.ndarray] = {}
         for run, items in zip(self.session.runs, self._items):
             k = min(cursor, run.step)
             steps = sample_steps(k, self.curve_points)
             full = run.losses(steps)
-            cols[f"{run.label}_step"] = steps
-            cols[f"{run.label}_loss"] = full
-            self._set(items["full"], steps, full, log)
+            self._set(items["full"], steps, full, log, run.label)
             r = int(run.rows([k])[0])       # binned over history rows (older ones may be thinned)
             bins = sample_steps(r, BATCH_BINS * self.curve_points // MAX_POINTS)
             if r > len(bins):          # long: bin means from the running sums (no pass over the history)
@@ -168,20 +174,21 @@ class LossView(ViewBase):
             else:
                 brows, batch = binned_batch_loss(run.batch_loss_history, r, bins)
             bsteps = run.steps_history[brows]
-            cols[f"{run.label}_batch_loss"] = run.batch_loss_history[run.rows(steps)]
             if self.batch_box.isChecked():
-                self._set(items["batch"], bsteps, batch, log)
+                self._set(items["batch"], bsteps, batch, log, run.label)
             else:
                 items["batch"].setData([], [])
             if "ema" in items:
                 ema = run.losses(steps, ema=True)
-                cols[f"{run.label}_ema_loss"] = ema
-                self._set(items["ema"], steps, ema, log)
+                self._set(items["ema"], steps, ema, log, run.label)
             if "penalty" in items:
                 pen = run.penalties(steps)
-                cols[f"{run.label}_penalty"] = pen
-                self._set(items["penalty"], steps, pen, log)
-        self._columns = cols
+                self._set(items["penalty"], steps, pen, log, run.label)
+        for run, items, lab in zip(self.session.runs, self._items, self._div_labels):
+            lab.show_at(self.pi.vb, run, *items["full"].getData())
+        if not self.session.playing:
+            mark_coinciding(self.legend, self.pi.vb, [(items["full"], text, items["full"].getData())
+                                                      for items, text in zip(self._items, self._legend_texts)])
         self._show_accuracy(cursor)
 
     def _show_accuracy(self, cursor: int) -> None:
@@ -197,14 +204,14 @@ class LossView(ViewBase):
         if parts:
             self.readout.setText(tr("accuracy: {parts}", parts=", ".join(parts)))
 
-    def _set(self, item, x, y, log: bool) -> None:
+    def _set(self, item, x, y, log: bool, label: str) -> None:
         x = np.asarray(x, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
         m = drawable(x, y)
         if log:
             m &= y > 0
         item.setData(x[m], y[m])
-        self._note_bounds(x[m], np.log10(y[m]) if log else y[m])
+        self._note_bounds(x[m], np.log10(y[m]) if log else y[m], label)
 
     def _on_scene_moved(self, pos) -> None:
         vb = self.pi.vb
@@ -228,4 +235,17 @@ class LossView(ViewBase):
         return self.pi
 
     def view_data(self) -> dict[str, np.ndarray]:
-        return dict(self._columns)
+        """Every recorded step of every run up to the cursor (no sampling): step, full-data loss,
+        batch loss of the update that led to it, and the EMA loss / penalty the view draws."""
+        cols: dict[str, np.ndarray] = {}
+        for run, items in zip(self.session.runs, self._items):
+            rows = np.arange(int(run.rows([min(self.session.cursor, run.step)])[0]) + 1)
+            steps = run.steps_history[rows]
+            cols[f"{run.label}_step"] = steps
+            cols[f"{run.label}_loss"] = run.losses(steps)
+            cols[f"{run.label}_batch_loss"] = run.batch_loss_history[rows]
+            if "ema" in items:
+                cols[f"{run.label}_ema_loss"] = run.losses(steps, ema=True)
+            if "penalty" in items:
+                cols[f"{run.label}_penalty"] = run.penalties(steps)
+        return cols

@@ -4,6 +4,7 @@ computed by the engine's schedule function; the current step marked on every cur
 formula with the live values."""
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 
 import numpy as np
@@ -63,40 +64,71 @@ def _boundaries(sched, n: int) -> np.ndarray:
     return np.zeros(0, np.int64)
 
 
-def formula_text(run, step: int) -> str:
-    """The schedule's formula with the values of update ``step`` (global step step − 1)."""
+def formula_body(run, step: int) -> tuple[int, int, str]:
+    """(update, global_step, formula with values) for the update that led to step ``step``
+    (update ``step``, which ran at global_step step − 1; at step 0 the next update, update 1)."""
     cfg = run.config
     s = cfg.schedule
-    g = max(step - 1, 0) if s.advance_global_step else 0
+    u = max(step, 1)
+    g = u - 1 if s.advance_global_step else 0
     lr = float(learning_rates(cfg.optimizer.lr, s, [g])[0])
     base = cfg.optimizer.lr
     if s.name == "exponential":
         p = g / s.decay_steps
         expo = f"⌊{g} / {s.decay_steps:g}⌋ = {np.floor(p):g}" if s.staircase else f"{g} / {s.decay_steps:g} = {p:.4g}"
-        return (f"lr = base · decay<sup>step / decay_steps</sup> = {base:g} · {s.decay:g}<sup>{expo}</sup>"
+        body = (f"lr = base · decay<sup>step / decay_steps</sup> = {base:g} · {s.decay:g}<sup>{expo}</sup>"
                 f" = <b>{lr:.6g}</b>")
-    return f"{FORMULAS[s.name]}: step {g} → <b>{lr:.6g}</b>"
+    elif s.name == "constant":
+        body = f"lr = base = <b>{lr:.6g}</b>"
+    else:
+        body = f"{html.escape(FORMULAS[s.name])} = <b>{lr:.6g}</b>"
+    return u, g, body
+
+
+def formula_text(run, step: int) -> str:
+    u, g, body = formula_body(run, step)
+    return tr("{label}, update {u} (global_step {g})", label=html.escape(run.label), u=f"{u:,}", g=f"{g:,}") \
+        + ": " + body
+
+
+def formula_lines(runs, cursor: int) -> list[str]:
+    """One line per distinct formula, naming the runs it describes (runs with the same schedule
+    and rate at this step share a line)."""
+    groups: dict[tuple, list[int]] = {}
+    for i, run in enumerate(runs):
+        groups.setdefault(formula_body(run, min(cursor, run.step)), []).append(i)
+    lines = []
+    for (u, g, body), idx in groups.items():
+        squares = "".join(f"<span style='color:{run_colour(i)}'>■</span>" for i in idx)
+        labels = ", ".join(html.escape(runs[i].label) for i in idx)
+        lines.append(f"{squares} " + tr("{label}, update {u} (global_step {g})", label=labels, u=f"{u:,}",
+                                        g=f"{g:,}") + ": " + body)
+    return lines
+
+
+MAX_FORMULAS = 4
 
 
 class LRView(ViewBase):
     follows_range = False    # _set_ranges: from 0 to the top rate, the planned steps wide
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
-        self.formula = QLabel("")
+        self.formula = QLabel("")          # one line per run, wrapped: never widens the panel
         self.formula.setTextFormat(Qt.RichText)
+        self.formula.setWordWrap(True)
+        self.formula.setContentsMargins(6, 0, 6, 0)
         f = self.formula.font()
         f.setPointSize(FONT_PT)
         self.formula.setFont(f)
-        self._toolbar.addWidget(self.formula)
-        self._finish_toolbar()
+        self.layout().addWidget(self.formula)
         self._add_step_plot(legend_offset=(10, -10))   # bottom left: rates start high and fall
         self._curves: list[dict] = []
-        self._columns: dict[str, np.ndarray] = {}
         session.config_changed.connect(self._on_session_config_changed)
         self._connect()
 
     def _on_session_rebuilt(self) -> None:
         self._remove_run_items()
+        self._empty_unless_runs()
         set_labels(self.pi, tr("step (updates)"), tr("learning rate"))
         for i, run in enumerate(self.session.runs):
             c = pg.mkColor(run_colour(i))
@@ -149,12 +181,11 @@ class LRView(ViewBase):
                 else:
                     items["other"].setData([], [])
 
-    def _on_session_frame(self) -> None:
+    def _draw_frame(self) -> None:
         if not self.session.runs:
             return
         cursor = self.session.cursor
         self.cursor_line.setValue(cursor)
-        cols: dict[str, np.ndarray] = {}
         g = max(cursor - 1, 0)
         applied_top = 0.0
         for run, items, curves in zip(self.session.runs, self._items, self._curves):
@@ -167,8 +198,6 @@ class LRView(ViewBase):
                 applied_top = max(applied_top, float(finite.max()))
             x, y = staircase_xy(steps, lr)
             self._set_xy(items["applied"], x, y)
-            cols[f"{run.label}_step"] = steps
-            cols[f"{run.label}_lr"] = lr
             cfg = run.config
             last = int(run.rows([k])[0])
             dot = learning_rates(cfg.optimizer.lr, cfg.schedule, [g]) if k < 1 else run.lr_history[[last]]
@@ -180,11 +209,7 @@ class LRView(ViewBase):
                                  learning_rates(cfg.optimizer.lr, flipped, [g]))
                 else:
                     items["other_dot"].setData([], [])
-            for key, (cx, cy) in curves.items():
-                cols[f"{run.label}_{key}_step"] = cx
-                cols[f"{run.label}_{key}_lr"] = cy
-        self._columns = cols
-        self.formula.setText(formula_text(self.session.runs[0], max(cursor, 1)))
+        self.formula.setText("<br>".join(formula_lines(self.session.runs, cursor)[:MAX_FORMULAS]))
         self._set_ranges(applied_top)
 
     def _set_ranges(self, applied_top: float) -> None:
@@ -206,4 +231,16 @@ class LRView(ViewBase):
         return self.pi
 
     def view_data(self) -> dict[str, np.ndarray]:
-        return dict(self._columns)
+        """Every recorded step of every run up to the cursor (no sampling): the rate of the update
+        that led to it, and for a stepped/smooth schedule the other curve's rate there."""
+        cols: dict[str, np.ndarray] = {}
+        for run, curves in zip(self.session.runs, self._curves):
+            rows = np.arange(1, int(run.rows([min(self.session.cursor, run.step)])[0]) + 1)
+            steps = run.steps_history[rows]
+            cols[f"{run.label}_step"] = steps
+            cols[f"{run.label}_lr"] = run.lr_history[rows]
+            if "other" in curves:
+                cfg = run.config
+                flipped = replace(cfg.schedule, staircase=not cfg.schedule.staircase)
+                cols[f"{run.label}_other_lr"] = learning_rates(cfg.optimizer.lr, flipped, steps - 1)
+        return cols

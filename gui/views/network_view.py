@@ -86,9 +86,7 @@ class NetworkView(ViewBase):
         self._drawn = None
 
     def _show_message(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
-        self.plot.setVisible(not text)
+        self.show_empty(text)
         self.run_combo.setVisible(not text)
 
     def _run(self):
@@ -191,7 +189,7 @@ class NetworkView(ViewBase):
         self._on_session_frame()
 
     # --- per frame ----------------------------------------------------------------------------
-    def _on_session_frame(self) -> None:
+    def _draw_frame(self) -> None:
         run = self._run()
         if run is None or not self.edges or run.problem.objective:
             return

@@ -62,10 +62,16 @@ class Marker(pg.GraphicsObject):
         return (float(v[-1]), float(v[-1])) if len(v) else None
 
 
-def run_items(colour: str, ema: bool) -> dict:
+def path_width(i: int, n: int, thin: float = 2.5, wide: float = 5.0) -> float:
+    """Run i of n: earlier runs are drawn wider and lower, so a run whose path lies on another's
+    still shows as a coloured rim around it."""
+    return wide - (wide - thin) * i / max(n - 1, 1) if n > 1 else thin
+
+
+def run_items(colour: str, ema: bool, width: float = 2.5, order: int = 0) -> dict:
     """A run's items on the surface: its path, current point and start; with EMA on also the
     shadow path (dashed, translucent run colour) and the shadow's current point (hollow diamond)."""
-    items = dict(path=pg.PlotDataItem(pen=pg.mkPen(colour, width=2.5)),
+    items = dict(path=pg.PlotDataItem(pen=pg.mkPen(colour, width=width)),
                  current=Marker("o", 14, colour, pg.mkPen("k", width=1.2)),
                  start=Marker("o", 11, "w", pg.mkPen("k", width=1.5)))
     z = dict(path=10, current=13, start=12, ema=11, ema_current=13)
@@ -75,7 +81,7 @@ def run_items(colour: str, ema: bool) -> dict:
         items["ema"] = pg.PlotDataItem(pen=pg.mkPen(qc, width=2.2, style=Qt.DashLine))
         items["ema_current"] = Marker("d", 14, "w", pg.mkPen(colour, width=2.5))
     for key, it in items.items():
-        it.setZValue(z[key])
+        it.setZValue(z[key] + 0.01 * order)
     return items
 
 
@@ -111,14 +117,16 @@ def place_contours(isos, labels, img: np.ndarray, levels, rect, log: bool) -> No
     placed = []
     for iso, lab, lv, pos in zip(isos, labels, levels, contour_label_positions(img, levels, rect)):
         iso.setData(img, lv)
-        if pos is not None and any(abs(pos[0] - p[0]) < 0.08 * w and abs(pos[1] - p[1]) < 0.05 * h
+        if pos is not None and any(abs(pos[0] - p[0]) < 0.14 * w and abs(pos[1] - p[1]) < 0.06 * h
                                    for p in placed):
             pos = None
-        if pos is None:
+        if pos is None:          # hidden, not blank: a blank label still paints its box
             lab.setText("")
+            lab.setVisible(False)
         else:
             lab.setText(format_level(lv, log))
             lab.setPos(*pos)
+            lab.setVisible(True)
             placed.append(pos)
 
 
@@ -210,9 +218,11 @@ class Backdrop(pg.GraphicsObject):
         painter.end()
         for it in moving:
             it.setVisible(True)
-        self._hidden = [it for it in static() if it.isVisible()]
-        for it in self._hidden:
-            it.setVisible(False)
+        # transparent rather than hidden: their visibility stays theirs to change meanwhile
+        # (a contour label hidden while frozen stays hidden after the thaw)
+        self._hidden = [(it, it.opacity()) for it in static()]
+        for it, _opacity in self._hidden:
+            it.setOpacity(0.0)
         self.prepareGeometryChange()
         self._pixmap = QPixmap.fromImage(img)
         self._rect = QRectF(0, 0, rect.width(), rect.height())
@@ -224,8 +234,8 @@ class Backdrop(pg.GraphicsObject):
     def thaw(self) -> None:
         if not self.frozen:
             return
-        for it in self._hidden:
-            it.setVisible(True)
+        for it, opacity in self._hidden:
+            it.setOpacity(opacity)
         self._hidden = []
         self.setVisible(False)
         self.frozen = False

@@ -32,14 +32,13 @@ class ParamsView(ViewBase):
         self._finish_toolbar()
         self._add_step_plot()
         self._series: list[tuple[str, object]] = []
-        self._columns: dict[str, np.ndarray] = {}
         self.pi.scene().sigMouseMoved.connect(self._on_scene_moved)
         self._connect()
 
     def _on_session_rebuilt(self) -> None:
         self._remove_run_items()
         runs = self.session.runs
-        if not runs:
+        if not self._empty_unless_runs():
             return
         problem = runs[0].problem
         self._series = series(problem)
@@ -59,24 +58,20 @@ class ParamsView(ViewBase):
             self._items.append(items)
         self.pi.enableAutoRange()
 
-    def _on_session_frame(self) -> None:
+    def _draw_frame(self) -> None:
         if not self.session.is_ready:
             return
         cursor = self.session.cursor
         self.cursor_line.setValue(cursor)
-        cols: dict[str, np.ndarray] = {}
         for run, items in zip(self.session.runs, self._items):
             rows, steps = history_sample(run, cursor, self.curve_points)
             th = run.theta_history[rows]
-            cols[f"{run.label}_step"] = steps
             for (name, fn), it in zip(self._series, items):
                 y = fn(th)
-                cols[f"{run.label}_{name}"] = y
                 m = drawable(steps, y)
                 xs, ys = steps[m].astype(np.float64), y[m]
                 it.setData(xs, ys)
-                self._note_bounds(xs, ys)
-        self._columns = cols
+                self._note_bounds(xs, ys, run.label)
 
     def _on_scene_moved(self, pos) -> None:
         vb = self.pi.vb
@@ -95,4 +90,12 @@ class ParamsView(ViewBase):
         return self.pi
 
     def view_data(self) -> dict[str, np.ndarray]:
-        return dict(self._columns)
+        """Every recorded step of every run up to the cursor (no sampling) and the series drawn."""
+        cols: dict[str, np.ndarray] = {}
+        for run in self.session.runs:
+            rows = np.arange(int(run.rows([min(self.session.cursor, run.step)])[0]) + 1)
+            th = run.theta_history[rows]
+            cols[f"{run.label}_step"] = run.steps_history[rows]
+            for name, fn in self._series:
+                cols[f"{run.label}_{name}"] = fn(th)
+        return cols

@@ -20,7 +20,9 @@ from gui.i18n import tr
 from gui.style import run_colour
 from gui.views import surface_data as D
 from gui.views.common import MAX_PATH, MAX_PATH_PLAYING, ViewBase, drawable, legend, path_rows, set_labels, style_plot
-from gui.views.overlays import Backdrop, arrow_segments, place_contours, run_items, small_font
+from gui.views.legend import mark_coinciding
+from gui.views.ranges import ALL, DivergenceLabel, limit_points, range_policy
+from gui.views.overlays import Backdrop, arrow_segments, path_width, place_contours, run_items, small_font
 
 N_LEVELS = 8
 RESCALE_S = 0.3      # at most one window change per this many seconds
@@ -80,6 +82,7 @@ class Surface2DView(ViewBase):
         self.min_item.setZValue(20)
         pi.addItem(self.min_item)
         self._run_items: list[dict] = []
+        self._div_labels: list[DivergenceLabel] = []
         self.backdrop = Backdrop(pi.vb, self._static_items, self._moving_items)
         # the legend's sample of the start marker (the markers themselves are overlays.Marker) …
         self._start_sample = pg.ScatterPlotItem(symbol="o", size=11, brush=pg.mkBrush("w"), pen=pg.mkPen("k", width=1.5))
@@ -112,7 +115,9 @@ class Surface2DView(ViewBase):
         for items in self._run_items:
             for it in items.values():
                 self.pi.removeItem(it)
-        self._run_items = []
+        for lab in self._div_labels:
+            self.pi.removeItem(lab)
+        self._run_items, self._div_labels = [], []
         self.legend.clear()
         self.runner.cancel()
         self.surface, self.proj, self.curve_range = None, None, None
@@ -125,9 +130,11 @@ class Surface2DView(ViewBase):
         self.kind = D.surface_kind(problem)
         self._show_mode()
         for i, run in enumerate(runs):
-            items = run_items(run_colour(i), run.config.ema.enabled)
+            items = run_items(run_colour(i), run.config.ema.enabled, path_width(i, len(runs)), i)
             for it in items.values():
                 self.pi.addItem(it)
+            self._div_labels.append(DivergenceLabel(run_colour(i)))
+            self.pi.addItem(self._div_labels[-1], ignoreBounds=True)
             self.legend.addItem(items["path"], run.label)
             if "ema" in items:
                 self.legend.addItem(items["ema"], tr("{label} (EMA shadow)", label=run.label))
@@ -174,6 +181,7 @@ class Surface2DView(ViewBase):
             for iso, lab in zip(self.isos, self.iso_labels):
                 iso.setData(None)
                 lab.setText("")
+                lab.setVisible(False)
             self.arrow_item.setData([], [])
         if self.kind != "curve":
             self.curve.setData([], [])
@@ -189,11 +197,17 @@ class Surface2DView(ViewBase):
 
     # --- surfaces -----------------------------------------------------------------------------
     def _points(self) -> np.ndarray:
-        """Every drawn path point (plane coordinates) plus the starts, for the window."""
+        """The path points (plane coordinates) the window frames: every run's that behaves, a
+        diverged run's only up to where it ran away (``ranges.range_policy``)."""
         pts = []
+        policy = range_policy(self.session.runs, self.session.cursor)
         for run in self.session.runs:
             k = min(self.session.cursor, run.step)
-            th = run.theta_history[path_rows(int(run.rows([k])[0]), 2000)]
+            rows = path_rows(int(run.rows([k])[0]), 2000)
+            th = run.theta_history[rows]
+            th, _ = limit_points(th, th, run.steps_history[rows], policy.get(run.label, ALL))
+            if len(th) == 0:
+                th = run.theta_history[:1]
             pts.append(self.proj(th) if self.proj is not None else th)
         pts = np.vstack(pts)
         return pts[drawable(*pts.T)] if pts.size else pts
@@ -225,6 +239,12 @@ class Surface2DView(ViewBase):
         loss = S.curve_losses(runs[0].problem, spec, w, with_penalty=pen)
         self._last_rescale = time.perf_counter()
         self._set_xy(self.curve, w, loss)
+        fin = loss[drawable(loss)]
+        if fin.size:          # the window is the curve's (a diverged run's points may lie far off it)
+            lo, hi = float(fin.min()), float(fin.max())
+            pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi) * 0.1, 1.0)
+            self.pi.disableAutoRange()
+            self.pi.setRange(xRange=self.curve_range, yRange=(lo - pad, hi + pad), padding=0.02)
         self.backdrop.follow(self.session.playing)
 
     def request_plane(self) -> None:
@@ -325,7 +345,7 @@ class Surface2DView(ViewBase):
             self._recompute()
 
     # --- per frame ----------------------------------------------------------------------------
-    def _on_session_frame(self) -> None:
+    def _draw_frame(self) -> None:
         if not self.session.is_ready or self.kind == "none":
             return
         runs = self.session.runs
@@ -333,12 +353,16 @@ class Surface2DView(ViewBase):
         if self.kind == "plane" and self.proj is None:
             return
         outside = False
-        n_path = MAX_PATH_PLAYING if self.session.playing else MAX_PATH
-        for run, items in zip(runs, self._run_items):
+        playing = self.session.playing
+        n_path = MAX_PATH_PLAYING if playing else MAX_PATH
+        policy = range_policy(runs, cursor)
+        entries = []
+        for run, items, div in zip(runs, self._run_items, self._div_labels):
             k = min(cursor, run.step)
             rows = path_rows(int(run.rows([k])[0]), n_path)   # history rows (the history may be thinned)
             th = run.theta_history[rows]
             x, y = self._coords(run, th, rows)
+            entries.append((items["path"], run.label, (x, y)))
             self._set_xy(items["path"], x, y)
             self._set_xy(items["current"], x[-1:], y[-1:])
             sx, sy = self._coords(run, run.theta_history[:1], np.array([0]))
@@ -347,9 +371,15 @@ class Surface2DView(ViewBase):
                 ex, ey = self._coords(run, run.ema_history[rows], rows, ema=True)
                 self._set_xy(items["ema"], ex, ey)
                 self._set_xy(items["ema_current"], ex[-1:], ey[-1:])
-            m = drawable(x, y)
+            lx, ly = limit_points(x, y, run.steps_history[rows], policy.get(run.label, ALL))
+            m = drawable(lx, ly)
             if m.any():
-                outside |= not (self._inside(x[m].min(), y[m].min()) and self._inside(x[m].max(), y[m].max()))
+                outside |= not (self._inside(lx[m].min(), ly[m].min()) and self._inside(lx[m].max(), ly[m].max()))
+            div.show_at(self.pi.vb, run, x[drawable(x, y)], y[drawable(x, y)])
+        if not playing:
+            mark_coinciding(self.legend, self.pi.vb, entries)
+        if self._user_range:        # the user panned or zoomed: "fit view" (F) brings the fit back
+            return
         now = time.perf_counter()
         if outside and self.kind in ("exact", "curve"):
             wait = RESCALE_S - (now - self._last_rescale)
@@ -376,7 +406,7 @@ class Surface2DView(ViewBase):
         return [self.image, *self.isos, *self.iso_labels, self.min_item, self.arrow_item, self.curve]
 
     def _moving_items(self) -> list:
-        return [it for items in self._run_items for it in items.values()] + [self.legend]
+        return [it for items in self._run_items for it in items.values()] + self._div_labels + [self.legend]
 
     def _coords(self, run, th: np.ndarray, rows, ema: bool = False) -> tuple[np.ndarray, np.ndarray]:
         if self.kind == "exact":
@@ -408,6 +438,10 @@ class Surface2DView(ViewBase):
         if self.kind == "plane" and self.surface is not None:
             return self.surface.plane.lift(np.array([x]), np.array([y]))[0]
         return None
+
+    def _fit(self) -> None:
+        """Fit view: the window around the paths that behave, recomputed."""
+        self._recompute()
 
     def _on_scene_moved(self, pos) -> None:
         xy = self._scene_to_view(pos)
@@ -449,11 +483,15 @@ class Surface2DView(ViewBase):
         return self.pi
 
     def view_data(self) -> dict[str, np.ndarray]:
+        """Every recorded step of every run's path up to the cursor (no sampling), in the view's
+        coordinates (θ, plane coordinates, or w and its loss)."""
         out: dict[str, np.ndarray] = {}
-        for run, items in zip(self.session.runs, self._run_items):
-            x, y = items["path"].getData()
-            if x is None:
-                continue
+        if self.kind == "none" or (self.kind == "plane" and self.proj is None):
+            return out
+        for run in self.session.runs:
+            rows = np.arange(int(run.rows([min(self.session.cursor, run.step)])[0]) + 1)
+            x, y = self._coords(run, run.theta_history[rows], rows)
+            out[f"{run.label}_step"] = run.steps_history[rows]
             out[f"{run.label}_x"] = np.asarray(x)
             out[f"{run.label}_y"] = np.asarray(y)
         return out

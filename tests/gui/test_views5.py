@@ -53,7 +53,7 @@ def test_decision_map_is_the_engines(qtbot, make_session):
     v = make_view(qtbot, DecisionView, s)
     s.step(300)
     s.set_cursor(150)
-    qtbot.waitUntil(lambda: v._drawn is not None and v._drawn[0] == 150, timeout=2000)  # throttled redraw
+    qtbot.waitUntil(lambda: v.shown is not None and v.shown[0] == 150, timeout=5000)  # throttled, off-thread
     assert len(v._plots) == 2
     for run, items in zip(s.runs, v._plots):
         want = E.decision_map(run.problem, run._spec, run.theta_history[150], v.xs, v.ys)
@@ -69,7 +69,7 @@ def test_decision_view_multiclass_and_message(qtbot, make_session):
     s = make_session("cross-entropy")
     v = make_view(qtbot, DecisionView, s)
     s.step(50)
-    qtbot.waitUntil(lambda: v._drawn is not None and v._drawn[0] == 50, timeout=2000)
+    qtbot.waitUntil(lambda: v.shown is not None and v.shown[0] == 50, timeout=5000)
     run = s.runs[0]
     want = E.decision_map(run.problem, run._spec, run.theta_history[s.cursor], v.xs, v.ys)
     np.testing.assert_allclose(v.maps[run.label], want)
