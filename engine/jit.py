@@ -50,6 +50,17 @@ def njit(*args, **extra):
     return numba.njit(*args, **flags)
 
 
+def lower_thread_priority(nice: int) -> None:
+    """Make the calling thread yield to the others of the process when the cores are busy (a
+    per-thread nice value on Linux; nothing elsewhere): the window's drawing thread goes first,
+    background training and surfaces take the rest."""
+    try:
+        import threading
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except (AttributeError, OSError, PermissionError):
+        pass
+
+
 def parallel_threads(n: int | None) -> None:
     """How many threads the calling thread's parallel kernels use (numba keeps this per thread);
     None: all of them.  The window uses 1 while its trainer thread occupies the other core, so

@@ -32,6 +32,7 @@ SYNC_LIMIT = 2000    # up to this many updates per frame the timer applies them 
 CHUNK_S = 0.001      # the worker's target time per locked chunk (the window waits up to one for a frame)
 THIN_GUARD_S = 0.004  # the worker thins a history only while the next frame is at least this far off
 HISTORY_BYTES = 16 * 2 ** 20   # for all runs together; older history is thinned beyond it
+TRAINER_NICE = 5
 
 
 def _with_derived_defaults(run: Run, cfg: Config, path: str) -> Config:
@@ -61,6 +62,7 @@ class _Trainer(threading.Thread):
     def run(self) -> None:
         s = self.session
         chunk = 64
+        jit.lower_thread_priority(TRAINER_NICE)   # the window draws first when both cores are busy
         while True:
             self.go.wait()
             if self.stop:

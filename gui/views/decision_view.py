@@ -22,6 +22,7 @@ from engine import explain as E
 from gui.i18n import tr
 from gui.style import FONT_PT, LABEL_BLUE, LABEL_RED, TITLE_PT
 from gui.views.common import ViewBase, free_title_width, style_plot
+from gui.views.contours import ContourItem, segments as contour_segments
 from gui.views.surface_data import JobRunner
 
 GRID = 150
@@ -82,6 +83,14 @@ def class_image(Z: np.ndarray, probabilities: bool) -> np.ndarray:
     return (rgb * 255).astype(np.uint8)
 
 
+def boundaries(problem, Z: np.ndarray, rect) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The class boundaries of a map as contour segments: the threshold contour of one output,
+    else the zero contour of each class's margin over the others."""
+    if Z.ndim == 2:
+        return [contour_segments(np.where(np.isfinite(Z), Z, 0.5), threshold(problem), rect)]
+    return [contour_segments(np.clip(m, -1e6, 1e6), 0.0, rect) for m in margins(Z)]
+
+
 def margins(Z: np.ndarray) -> list[np.ndarray]:
     """Per class c: z_c − max_{j≠c} z_j (its zero contour is the border of class c's region)."""
     Z = np.where(np.isfinite(Z), Z, 0.0)
@@ -93,6 +102,8 @@ def margins(Z: np.ndarray) -> list[np.ndarray]:
 
 
 class DecisionView(ViewBase):
+    play_hz = 6.0     # while playing: each redraw computes two maps in the background
+
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
         self._finish_toolbar()
@@ -107,6 +118,7 @@ class DecisionView(ViewBase):
         self.accuracies: dict[str, float | None] = {}
         self._drawn = None          # the (cursor, steps) last asked for
         self.shown = None           # … and last shown
+        self._pending = None        # maps that arrived while playing, shown in the view's next turn
         self._last = 0.0
         self.runner = JobRunner(self)
         self.runner.finished.connect(self._on_runner_finished)
@@ -174,9 +186,9 @@ class DecisionView(ViewBase):
             pi.addItem(img)
             isos = []
             for _ in range(1 if k == 1 else k):
-                iso = pg.IsocurveItem(level=threshold(run.problem) if k == 1 else 0.0,
-                                      pen=pg.mkPen("#111111", width=2.5), axisOrder="row-major")
-                iso.setParentItem(img)
+                iso = ContourItem(pen=pg.mkPen("#111111", width=2.5))
+                iso.setZValue(5)
+                pi.addItem(iso, ignoreBounds=True)
                 isos.append(iso)
             pts = pg.ScatterPlotItem(size=7, pen=pg.mkPen("k", width=0.8))
             pts.setData(problem.X[:, 0], problem.X[:, 1],
@@ -225,6 +237,9 @@ class DecisionView(ViewBase):
         s = self.session
         if not s.is_ready or not self._plots:
             return
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._apply(pending)
         key = (s.cursor, tuple(min(s.cursor, r.step) for r in s.runs))
         if key == self._drawn:
             return
@@ -243,22 +258,33 @@ class DecisionView(ViewBase):
             theta = run.theta_history[run.rows([k])[0]].copy()   # the row of step k (history may be thinned)
             jobs.append((run.label, run.problem, (run._spec[0].copy(), run._spec[1].copy()), theta))
 
+        rect = self._plots[0]["rect"]
+
         def job():
             out = []
             for label, problem, spec, theta in jobs:
                 if not np.all(np.isfinite(theta)):
-                    out.append((label, None, None))
+                    out.append((label, None, None, None))
                     continue
-                out.append((label, E.decision_map(problem, spec, theta, xs, ys), E.accuracy(problem, spec, theta)))
+                Z = E.decision_map(problem, spec, theta, xs, ys)
+                out.append((label, Z, E.accuracy(problem, spec, theta), boundaries(problem, Z, rect)))
             return key, out
         self.runner.submit(job)
 
     def _on_runner_finished(self, result) -> None:
+        if self.session.playing:      # applied in this view's next turn (DrawTurns), not mid-frame
+            self._pending = result
+            self._dirty = True
+            self.session.draw_turns.want(self)
+            return
+        self._apply(result)
+
+    def _apply(self, result) -> None:
         key, maps = result
         if len(maps) != len(self._plots):
             return
-        for (label, Z, acc), items in zip(maps, self._plots):
-            self._show_run(label, items, Z, acc)
+        for (label, Z, acc, lines), items in zip(maps, self._plots):
+            self._show_run(label, items, Z, acc, lines)
         self.shown = key
         self.place_legends()
 
@@ -268,7 +294,7 @@ class DecisionView(ViewBase):
         self.runner.wait(msecs)
         QCoreApplication.processEvents()
 
-    def _show_run(self, label: str, items: dict, Z, acc) -> None:
+    def _show_run(self, label: str, items: dict, Z, acc, lines) -> None:
         if Z is None:
             self.maps[label] = np.full((GRID, GRID) if items["k"] == 1 else (GRID, GRID, items["k"]), np.nan)
             self.accuracies[label] = None
@@ -279,11 +305,10 @@ class DecisionView(ViewBase):
         if items["k"] == 1:
             img = np.where(np.isfinite(Z), Z, 0.5)
             items["image"].setImage(np.clip(img, -1e6, 1e6), levels=(0.0, 1.0))
-            items["isos"][0].setData(img)
         else:
             items["image"].setImage(class_image(Z, items["softmax"]), levels=(0, 255))
-            for iso, m in zip(items["isos"], margins(Z)):
-                iso.setData(np.clip(m, -1e6, 1e6))
+        for iso, (x, y) in zip(items["isos"], lines):
+            iso.set_segments(x, y)
         items["image"].setRect(*items["rect"])   # after setImage: the scale needs the image's size
         self._set_title(items["pi"], label, acc)
 

@@ -92,35 +92,19 @@ def small_font(pt: int = 10):
     return f
 
 
-def contour_label_positions(img: np.ndarray, levels, rect) -> list[tuple[float, float] | None]:
-    """One (x, y) in data coordinates per level, on the longest piece of that level's isocurve
-    (the middle of it), or None where the level does not cross the image."""
-    x0, y0, w, h = rect
-    ny, nx = img.shape
-    sx, sy = w / nx, h / ny
-    out = []
-    for lv in levels:
-        lines = pg.functions.isocurve(img.T, lv, connected=True, extendToEdge=True)
-        if not lines:
-            out.append(None)
-            continue
-        best = max(lines, key=len)
-        px, py = best[len(best) // 2]
-        out.append((x0 + float(px) * sx, y0 + float(py) * sy))
-    return out
-
-
-def place_contours(isos, labels, img: np.ndarray, levels, rect, log: bool) -> None:
-    """Set each isocurve to its level and put its label on it, skipping labels that would crowd
-    one already placed."""
+def place_contours(contours, labels, surface_contours, rect, log: bool) -> None:
+    """Each contour item gets its level's segments and its label the level's value at the label
+    position, skipping labels that would crowd one already placed (hidden, not blanked: a blank
+    label still paints its box)."""
     _x, _y, w, h = rect
     placed = []
-    for iso, lab, lv, pos in zip(isos, labels, levels, contour_label_positions(img, levels, rect)):
-        iso.setData(img, lv)
+    pad = [(None, np.zeros(0), np.zeros(0), None)] * max(len(contours) - len(surface_contours), 0)
+    for item, lab, (lv, x, y, pos) in zip(contours, labels, list(surface_contours) + pad):
+        item.set_segments(x, y, lv)
         if pos is not None and any(abs(pos[0] - p[0]) < 0.14 * w and abs(pos[1] - p[1]) < 0.06 * h
                                    for p in placed):
             pos = None
-        if pos is None:          # hidden, not blank: a blank label still paints its box
+        if pos is None or lv is None:
             lab.setText("")
             lab.setVisible(False)
         else:

@@ -20,11 +20,11 @@ from gui.i18n import tr
 from gui.style import run_colour
 from gui.views import surface_data as D
 from gui.views.common import MAX_PATH, MAX_PATH_PLAYING, ViewBase, drawable, legend, path_rows, set_labels, style_plot
+from gui.views.contours import ContourItem
 from gui.views.legend import mark_coinciding
 from gui.views.ranges import ALL, DivergenceLabel, limit_points, range_policy
 from gui.views.overlays import Backdrop, arrow_segments, path_width, place_contours, run_items, small_font
 
-N_LEVELS = 8
 RESCALE_S = 0.3      # at most one window change per this many seconds
 AUTO_PLANE_S = 1.0   # at most one automatic plane recompute per this many seconds
 
@@ -64,9 +64,10 @@ class Surface2DView(ViewBase):
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, label="loss", interactive=False, width=16)
         self.bar.setImageItem(self.image, insert_in=pi)
         self.isos, self.iso_labels = [], []
-        for _ in range(N_LEVELS):
-            iso = pg.IsocurveItem(level=0.0, pen=pg.mkPen(255, 255, 255, 170, width=1), axisOrder="row-major")
-            iso.setParentItem(self.image)
+        for _ in range(D.N_LEVELS):
+            iso = ContourItem(pen=pg.mkPen(255, 255, 255, 170, width=1))
+            iso.setZValue(-9)
+            pi.addItem(iso, ignoreBounds=True)
             self.isos.append(iso)
             lab = pg.TextItem("", color=(20, 20, 20), anchor=(0.5, 0.5), fill=pg.mkBrush(255, 255, 255, 170))
             lab.setFont(small_font())
@@ -179,7 +180,7 @@ class Surface2DView(ViewBase):
         if not has_image:
             self.image.clear()
             for iso, lab in zip(self.isos, self.iso_labels):
-                iso.setData(None)
+                iso.set_segments(np.zeros(0), np.zeros(0))
                 lab.setText("")
                 lab.setVisible(False)
             self.arrow_item.setData([], [])
@@ -213,15 +214,17 @@ class Surface2DView(ViewBase):
         return pts[drawable(*pts.T)] if pts.size else pts
 
     def _rescale_exact(self) -> None:
+        """A new window around the paths: the surface and its picture are made off the GUI
+        thread (``runner``); the view shows them when they arrive."""
         run = self.session.runs[0]
         minimum = run.problem.minimum()
         pts = self._points()
         extra = minimum[None, :] if minimum is not None and np.all(np.isfinite(minimum)) else None
         xr, yr = S.extent(pts, extra)
         spec, pen = self._surface_spec(0)
-        surf = D.grid_surface(run.problem, spec, S.exact_plane(2), xr, yr, with_penalty=pen)
+        problem = run.problem
         self._last_rescale = time.perf_counter()
-        self._show_surface(surf)
+        self.runner.submit(lambda: D.grid_surface(problem, spec, S.exact_plane(2), xr, yr, with_penalty=pen))
 
     def _rescale_curve(self) -> None:
         runs = self.session.runs
@@ -277,16 +280,17 @@ class Surface2DView(ViewBase):
         self.readout.setText(tr("surface failed: {e}", e=text))
 
     def _on_runner_finished(self, surf: D.Surface) -> None:
-        if self.kind != "plane":
+        if self.kind not in ("plane", "exact") or (surf.plane.kind == "exact") != (self.kind == "exact"):
             return
-        self.proj = D.Projector(surf.plane)
-        self.readout.setText("")
+        if self.kind == "plane":
+            self.proj = D.Projector(surf.plane)
+            self.readout.setText("")
         self._show_surface(surf)
         self._on_session_frame()
 
     def _show_surface(self, surf: D.Surface) -> None:
         self.surface = surf
-        img, log, (lo, hi) = D.display_values(surf.Z)
+        img, log, (lo, hi) = surf.img, surf.log, surf.levels
         self.log_colours = log
         self._img = img
         self.image.setImage(img, levels=(lo, hi))
@@ -295,7 +299,7 @@ class Surface2DView(ViewBase):
         self.bar.setLevels((lo, hi))
         self.bar.getAxis("left").setLabel(tr("log10 loss") if log else tr("loss"))
         self._set_colour_label()
-        place_contours(self.isos, self.iso_labels, img, D.contour_levels(lo, hi, N_LEVELS), surf.rect, log)
+        place_contours(self.isos, self.iso_labels, surf.contours, surf.rect, log)
         self._update_arrows()
         self.pi.setRange(xRange=(surf.a[0], surf.a[-1]), yRange=(surf.b[0], surf.b[-1]), padding=0.02)
         self.backdrop.follow(self.session.playing)

@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from engine import surface as S
+from gui.views.contours import label_position, segments as contour_segments
 
 GRID = 120        # grid points per side of a 2-D surface
 CURVE = 400       # samples of a 1-parameter loss curve
@@ -44,6 +45,11 @@ class Surface:
     Z: np.ndarray            # loss, shape (len(b), len(a)), rows = b
     step: int = 0            # the cursor the plane was made at
     run: int = 0             # the run whose θ is the centre
+    # the picture, made with the surface (off the GUI thread): see ``picture``
+    img: np.ndarray | None = None
+    log: bool = False
+    levels: tuple = (0.0, 1.0)
+    contours: list = None    # (level, x, y, label position or None) per contour level
 
     @property
     def rect(self) -> tuple[float, float, float, float]:
@@ -56,11 +62,26 @@ class Surface:
         return self.a[0] <= x <= self.a[-1] and self.b[0] <= y <= self.b[-1]
 
 
+N_LEVELS = 8      # contour lines per surface
+
+
 def grid_surface(problem, spec, plane: S.Plane, xr, yr, n: int = GRID, with_penalty: bool = False) -> Surface:
     a = np.linspace(xr[0], xr[1], n)
     b = np.linspace(yr[0], yr[1], n)
     Z = S.grid_losses(problem, spec, plane, a, b, with_penalty=with_penalty)
-    return Surface(plane, a, b, Z)
+    return picture(Surface(plane, a, b, Z))
+
+
+def picture(surf: Surface) -> Surface:
+    """The colours (log10 loss when the range is wide), the contour levels, their segments and
+    label positions of a surface: everything the view draws, computed beside the losses."""
+    img, log, (lo, hi) = display_values(surf.Z)
+    surf.img, surf.log, surf.levels = img, log, (lo, hi)
+    surf.contours = []
+    for lv in contour_levels(lo, hi, N_LEVELS):
+        x, y = contour_segments(img, lv, surf.rect)
+        surf.contours.append((float(lv), x, y, label_position(x, y)))
+    return surf
 
 
 def penalty_source(runs, preferred: int = 0):
@@ -155,6 +176,9 @@ class _Signals(QObject):
     failed = Signal(int, str)        # (job id, message)
 
 
+JOB_NICE = 10
+
+
 class _Job(QRunnable):
     def __init__(self, job: int, fn, signals: _Signals):
         super().__init__()
@@ -162,6 +186,10 @@ class _Job(QRunnable):
         self.setAutoDelete(True)
 
     def run(self):  # noqa: D401 - Qt override
+        from engine import jit
+        # one thread for the job's parallel kernels, yielding to the window's drawing thread
+        jit.parallel_threads(1)
+        jit.lower_thread_priority(JOB_NICE)
         try:
             result = self.fn()
         except Exception as exc:  # reported to the GUI thread, never printed here

@@ -30,6 +30,11 @@ def wait_plane(qtbot, v):
     qtbot.waitUntil(lambda: v.proj is not None and not v.runner.busy, timeout=10000)
 
 
+def wait_surface(qtbot, v):
+    """Surfaces are made off the GUI thread: wait until the newest is shown."""
+    qtbot.waitUntil(lambda: v.surface is not None and not v.runner.busy, timeout=10000)
+
+
 def all_items_finite(v):
     from pyqtgraph import PlotDataItem, ScatterPlotItem
     for it in v.pi.items:
@@ -62,6 +67,7 @@ def test_surface_image_is_engine_grid(qtbot, make_session):
     s = make_session("opt4_1")
     v = make_view(qtbot, Surface2DView, s)
     s.step(50)
+    wait_surface(qtbot, v)
     surf = v.surface
     run = s.runs[0]
     Z = S.grid_losses(run.problem, run._spec, S.exact_plane(2), surf.a, surf.b)
@@ -200,6 +206,7 @@ def test_no_nan_after_divergence_2d(qtbot, make_session):
     assert s.set_value("optimizer.lr", 50.0)
     s.step(200)
     assert any(r.diverged_at is not None for r in s.runs)
+    wait_surface(qtbot, v)
     assert all_items_finite(v)
     assert np.all(np.isfinite(v.image.image))
     close_view(v)
