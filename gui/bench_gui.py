@@ -12,7 +12,10 @@ import os
 import time
 
 
-def measure(preset: str = "opt4_1", seconds: float = 4.0, size=(1600, 1000)) -> dict:
+def measure(preset: str = "opt4_1", seconds: float = 4.0, size=(1600, 1000), show3d: bool = False,
+            speed: int | None = None) -> dict:
+    """``show3d``: the 3-D panel in front of its tab group (needs a real X display with GL);
+    ``speed``: updates per frame (default: as fast as the engine goes)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import tempfile
 
@@ -33,11 +36,17 @@ def measure(preset: str = "opt4_1", seconds: float = 4.0, size=(1600, 1000)) -> 
     window.resize(*size)
     window.show()
     session.warm_up_blocking()
+    if show3d:
+        dock = window.docks["view_surface3d"][0]
+        window.bring_forward(dock)
+        end = time.perf_counter() + 2.0      # the GL widget starts on its first paint on screen
+        while time.perf_counter() < end:
+            app.processEvents()
     if not session.runs:     # a scripted demo (opt4_6): nothing plays
         window.close()
         return {"demo": True}
     session.set_value("steps", 10 ** 8)
-    session.speed = MAX_SPEED
+    session.speed = MAX_SPEED if speed is None else speed
     stamps: list[float] = []
     session.frame.connect(lambda: stamps.append(time.perf_counter()))
     # let the views draw the start once, then play
@@ -67,8 +76,10 @@ def measure(preset: str = "opt4_1", seconds: float = 4.0, size=(1600, 1000)) -> 
 if __name__ == "__main__":
     import json
     import sys
-    name = sys.argv[1] if len(sys.argv) > 1 else "opt4_1"
-    secs = float(sys.argv[2]) if len(sys.argv) > 2 else 4.0
-    print(json.dumps(measure(name, secs)))
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    name = args[0] if args else "opt4_1"
+    secs = float(args[1]) if len(args) > 1 else 4.0
+    speed = next((int(a.split("=")[1]) for a in sys.argv if a.startswith("--speed=")), None)
+    print(json.dumps(measure(name, secs, show3d="--3d" in sys.argv, speed=speed)))
     sys.stdout.flush()
     os._exit(0)  # skip interpreter teardown of Qt objects

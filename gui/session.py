@@ -126,6 +126,8 @@ class Session(QObject):
         self._trainer: _Trainer | None = None
         self._reported: dict[str, int] = {}
         self._replaying = False
+        self._last_tick: float | None = None    # perf_counter of the last play tick
+        self._owed = 0.0                        # updates due but not yet applied (a fraction)
         self.changes: list[dict] = []   # settings changed mid-run: {step, label, path, value, old}
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
@@ -149,6 +151,11 @@ class Session(QObject):
                 yield
         finally:
             self._interrupt[0] = 0
+
+    def reading(self):
+        """A context in which the runs' histories may be read from the GUI thread outside a
+        frame (a hover read-out, a background result arriving): the trainer is held meanwhile."""
+        return self._locked_now()
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start_warmup(self) -> None:
@@ -410,6 +417,7 @@ class Session(QObject):
             self.message.emit("info", "every run has reached its step count; raise 'steps' or press R to reset")
             return
         self._replaying = self.cursor < self.head
+        self._last_tick, self._owed = None, 0.0
         jit.parallel_threads(1)          # the trainer thread has the other core while playing
         self._timer.start()
         self.playing_changed.emit(True)
@@ -443,6 +451,18 @@ class Session(QObject):
             if self.playing:
                 self.draw_turns.dispatch()     # the views that draw in this frame (see DrawTurns)
 
+    def _due_updates(self) -> int:
+        """Updates for this tick at speed ``speed`` per TICK_MS: by the time since the last tick,
+        so training runs at the same rate whatever the frame rate (a slow frame is caught up,
+        up to four ticks' worth)."""
+        now = time.perf_counter()
+        last, self._last_tick = self._last_tick, now
+        ticks = 1.0 if last is None else min((now - last) * 1000.0 / TICK_MS, 4.0)
+        self._owed += ticks * max(1, self.speed)
+        n = max(1, int(self._owed))
+        self._owed -= n
+        return n
+
     def _tick(self) -> None:
         if self._replaying and self.cursor < self.head:   # playing through recorded history first
             self.set_cursor(min(self.head, self.cursor + max(1, min(self.speed, self.head))))
@@ -452,7 +472,7 @@ class Session(QObject):
             active = [r for r in self.runs if not r.finished]
             if active:
                 self._truncate_to_cursor()
-                self._advance_all(max(1, self.speed), play=True)
+                self._advance_all(self._due_updates(), play=True)
         elif self._trainer is None or not self._trainer.go.is_set():
             self._truncate_to_cursor()
             if self._trainer is None:

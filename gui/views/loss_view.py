@@ -214,6 +214,10 @@ class LossView(ViewBase):
         self._note_bounds(x[m], np.log10(y[m]) if log else y[m], label)
 
     def _on_scene_moved(self, pos) -> None:
+        with self.session.reading():      # the trainer may be writing the histories
+            self._hover(pos)
+
+    def _hover(self, pos) -> None:
         vb = self.pi.vb
         if not vb.sceneBoundingRect().contains(pos) or not self.session.runs or not self.session.is_ready:
             return

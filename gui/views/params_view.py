@@ -74,6 +74,10 @@ class ParamsView(ViewBase):
                 self._note_bounds(xs, ys, run.label)
 
     def _on_scene_moved(self, pos) -> None:
+        with self.session.reading():      # the trainer may be writing the histories
+            self._hover(pos)
+
+    def _hover(self, pos) -> None:
         vb = self.pi.vb
         if not vb.sceneBoundingRect().contains(pos) or not self.session.runs or not self.session.is_ready:
             return

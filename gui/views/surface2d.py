@@ -83,6 +83,7 @@ class Surface2DView(ViewBase):
         self.min_item.setZValue(20)
         pi.addItem(self.min_item)
         self._run_items: list[dict] = []
+        self._pending: D.Surface | None = None    # a surface that arrived while playing
         self._div_labels: list[DivergenceLabel] = []
         self.backdrop = Backdrop(pi.vb, self._static_items, self._moving_items)
         # the legend's sample of the start marker (the markers themselves are overlays.Marker) …
@@ -282,11 +283,18 @@ class Surface2DView(ViewBase):
     def _on_runner_finished(self, surf: D.Surface) -> None:
         if self.kind not in ("plane", "exact") or (surf.plane.kind == "exact") != (self.kind == "exact"):
             return
+        if self.session.playing:        # shown in the next frame, which reads the histories under the lock
+            self._pending = surf
+            return
+        self._adopt(surf)
+
+    def _adopt(self, surf: D.Surface, draw: bool = True) -> None:
         if self.kind == "plane":
             self.proj = D.Projector(surf.plane)
             self.readout.setText("")
         self._show_surface(surf)
-        self._on_session_frame()
+        if draw:
+            self._on_session_frame()
 
     def _show_surface(self, surf: D.Surface) -> None:
         self.surface = surf
@@ -352,6 +360,9 @@ class Surface2DView(ViewBase):
     def _draw_frame(self) -> None:
         if not self.session.is_ready or self.kind == "none":
             return
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._adopt(pending, draw=False)
         runs = self.session.runs
         cursor = self.session.cursor
         if self.kind == "plane" and self.proj is None:
@@ -448,6 +459,10 @@ class Surface2DView(ViewBase):
         self._recompute()
 
     def _on_scene_moved(self, pos) -> None:
+        with self.session.reading():      # the trainer may be writing the histories
+            self._hover(pos)
+
+    def _hover(self, pos) -> None:
         xy = self._scene_to_view(pos)
         runs = self.session.runs
         if xy is None or not runs or not self.session.is_ready:

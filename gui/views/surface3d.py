@@ -35,21 +35,34 @@ def gl_unavailable_reason() -> str | None:
     return None
 
 
-_VIEW_WIDGET = None
+_VIEW_WINDOW = None
 
 
-def _view_widget_class():
-    """GLViewWidget that drops pyqtgraph's class-wide shader caches when the GL share group
-    changes (a re-docked panel gets a new context; the cached program ids belong to the old one)."""
-    global _VIEW_WIDGET
-    if _VIEW_WIDGET is None:
+def _view_window_class():
+    """pyqtgraph's GL view on a QOpenGLWindow (shown in the panel through a window container)
+    instead of a QOpenGLWidget: a QOpenGLWidget makes Qt composite the whole main window through
+    OpenGL on every repaint, which without a GPU (Mesa's software renderer under Xvfb) cost every
+    view its frame rate; a native GL child window is drawn on its own.  It also drops pyqtgraph's
+    class-wide shader caches when the GL share group changes (a re-docked panel gets a new
+    context; the cached program ids belong to the old one)."""
+    global _VIEW_WINDOW
+    if _VIEW_WINDOW is None:
         import pyqtgraph.opengl as gl
+        from pyqtgraph.opengl.GLViewWidget import GLViewMixin
         from PySide6.QtGui import QOpenGLContext
+        from PySide6.QtOpenGL import QOpenGLWindow
 
         cached = [gl.GLLinePlotItem, gl.GLScatterPlotItem]
         state = {"group": None}
 
-        class _View(gl.GLViewWidget):
+        class _View(GLViewMixin, QOpenGLWindow):
+            def devicePixelRatioF(self) -> float:  # noqa: N802 - the mixin's spelling (QWidget's)
+                return float(self.devicePixelRatio())
+
+            def rect(self):  # GLTextItem asks its view for QWidget.rect()
+                from PySide6.QtCore import QRect
+                return QRect(0, 0, self.width(), self.height())
+
             def paintGL(self, *args, **kwargs):  # noqa: N802 - Qt override
                 ctx = QOpenGLContext.currentContext()
                 group = ctx.shareGroup() if ctx is not None else None
@@ -58,8 +71,8 @@ def _view_widget_class():
                         klass._shaderProgram = None
                     state["group"] = group
                 return super().paintGL(*args, **kwargs)
-        _VIEW_WIDGET = _View
-    return _VIEW_WIDGET
+        _VIEW_WINDOW = _View
+    return _VIEW_WINDOW
 
 
 class Surface3DView(OnScreen, QWidget):
@@ -81,7 +94,8 @@ class Surface3DView(OnScreen, QWidget):
         f.setPointSize(FONT_PT)
         self.note.setFont(f)
         lay.addWidget(self.note)
-        self.gl = None
+        self.gl = None                # the GL view (a QOpenGLWindow)
+        self.gl_widget = None         # … and its window container in the panel
         self.available = False
         self.kind = "none"
         self.surface: D.Surface | None = None
@@ -125,9 +139,9 @@ class Surface3DView(OnScreen, QWidget):
     def _fallback(self, reason: str) -> None:
         self.available = False
         if self.gl is not None:
-            self.gl.hide()
-            self.gl.setParent(None)
-            self.gl = None
+            self.gl_widget.hide()
+            self.gl_widget.setParent(None)
+            self.gl = self.gl_widget = None
         self.note.setText(tr("3-D view unavailable: no OpenGL context on this display ({reason})",
                              reason=reason))
         self.note.setAlignment(Qt.AlignCenter)
@@ -136,10 +150,12 @@ class Surface3DView(OnScreen, QWidget):
     def _build_gl(self) -> None:
         import pyqtgraph.opengl as gl
         self._gl = gl
-        w = self.gl = _view_widget_class()()
+        w = self.gl = _view_window_class()()
         w.setBackgroundColor("w")
         w.setCameraPosition(distance=42, elevation=28, azimuth=-60)
-        self.layout().addWidget(w, 1)
+        self.gl_widget = QWidget.createWindowContainer(w, self)
+        self.gl_widget.setMinimumSize(120, 90)
+        self.layout().addWidget(self.gl_widget, 1)
         self.mesh = gl.GLSurfacePlotItem(shader=None, smooth=False, computeNormals=False, glOptions="opaque")
         w.addItem(self.mesh)
         grid = gl.GLGridItem(color=(0, 0, 0, 60))
@@ -153,8 +169,13 @@ class Surface3DView(OnScreen, QWidget):
             w.addItem(t)
         QTimer.singleShot(0, self._check_context)
 
-    def _check_context(self) -> None:
-        if self.gl is None or not self.gl.isVisible():
+    def _check_context(self, tries: int = 30) -> None:
+        """Once the GL window is exposed it has made its context: fall back if it could not."""
+        if self.gl is None or not self.gl_widget.isVisible():
+            return
+        if not self.gl.isExposed() or (self.gl.context() is None and tries > 0):
+            if tries > 0:         # the context is made on the first expose
+                QTimer.singleShot(100, lambda: self._check_context(tries - 1))
             return
         ctx = self.gl.context()
         if ctx is None or not ctx.isValid():
@@ -240,7 +261,8 @@ class Surface3DView(OnScreen, QWidget):
             return
         self.proj = D.Projector(surf.plane)
         self._show_surface(surf)
-        self._on_session_frame()
+        if not self.session.playing:      # playing: the next frame draws the paths (under the lock)
+            self._on_session_frame()
 
     def _show_surface(self, surf: D.Surface) -> None:
         self.surface = surf
