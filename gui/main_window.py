@@ -364,7 +364,8 @@ class MainWindow(QMainWindow):
         """Geometry and dock layout of the last session; returns whether a layout was restored."""
         s = settings()
         geometry, state = s.value("window/geometry"), s.value("window/state")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+        self._geometry_restored = isinstance(geometry, QByteArray) and not geometry.isEmpty()
+        if self._geometry_restored:
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray) and not state.isEmpty():
             return self.restoreState(state, STATE_VERSION)
@@ -378,6 +379,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
+        if not self._geometry_restored and not getattr(self, "_placed", False):
+            self._placed = True
+            self._fit_to_screen()      # the screen it is shown on (setScreen may have chosen one)
         if not self._sized:
             self._sized = True
             self._apply_default_sizes()

@@ -106,7 +106,7 @@ def formula_lines(runs, cursor: int) -> list[str]:
     return lines
 
 
-MAX_FORMULAS = 4
+MAX_FORMULAS = 2     # formula lines above the plot (more go to the tooltip)
 
 
 class LRView(ViewBase):
@@ -209,7 +209,12 @@ class LRView(ViewBase):
                                  learning_rates(cfg.optimizer.lr, flipped, [g]))
                 else:
                     items["other_dot"].setData([], [])
-        self.formula.setText("<br>".join(formula_lines(self.session.runs, cursor)[:MAX_FORMULAS]))
+        lines = formula_lines(self.session.runs, cursor)
+        shown = lines[:MAX_FORMULAS - 1] if len(lines) > MAX_FORMULAS else lines
+        if len(lines) > len(shown):      # the rest in the tooltip: the plot keeps its room
+            shown.append(tr("… {n} more (hover here)", n=len(lines) - len(shown)))
+        self.formula.setText("<br>".join(shown))
+        self.formula.setToolTip("<br>".join(lines))
         self._set_ranges(applied_top)
 
     def _set_ranges(self, applied_top: float) -> None:
