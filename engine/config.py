@@ -15,7 +15,16 @@ from .registry import ACTIVATIONS, LOSSES, OBJECTIVES, OPTIMIZERS, REDUCTIONS, R
 
 
 class ConfigError(ValueError):
-    """A setting that is out of range or unknown.  ``str(err)`` is a one-line message."""
+    """A setting that is out of range or unknown.  ``str(err)`` is a one-line message.
+
+    Errors about one field's value also carry ``template`` (the English message with
+    ``{field}``, ``{value}``, ``{allowed}`` left open) and ``fields``, so an interface can say
+    the same in its own language and name the field as its panel labels it."""
+
+    def __init__(self, message: str, template: str = "", **fields):
+        super().__init__(message)
+        self.template = template
+        self.fields = fields
 
 
 def read_json(path, what: str):
@@ -224,7 +233,8 @@ def _coerce(f: dataclasses.Field, value, where: str):
                 out.append(cast(float(v)) if cast is int else float(v))
             return tuple(out)
     except (TypeError, ValueError):
-        raise ConfigError(f"{where}: {value!r} is not a valid {kind}") from None
+        raise ConfigError(f"{where}: {value!r} is not a valid {kind}", "{field}: {value} is not a valid {kind}",
+                          path=where, value=repr(value), kind=kind) from None
     return value
 
 
@@ -275,16 +285,22 @@ def describe_range(meta: dict) -> str:
 def check_value(meta: dict, value, where: str) -> None:
     """Raise ConfigError if ``value`` is outside the range or options in ``meta``."""
     if "options" in meta and value not in meta["options"]:
-        raise ConfigError(f"{where}: unknown value {value!r} (allowed: {', '.join(meta['options'])})")
+        allowed = ", ".join(meta["options"])
+        raise ConfigError(f"{where}: unknown value {value!r} (allowed: {allowed})",
+                          "{field}: unknown value {value} (allowed: {allowed})",
+                          path=where, value=repr(value), allowed=allowed)
     lo, hi = meta.get("lo"), meta.get("hi")
     if lo is None and hi is None:
         return
     if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"{where} = {value} is not a finite number")
+        raise ConfigError(f"{where} = {value} is not a finite number", "{field} = {value} is not a finite number",
+                          path=where, value=str(value), allowed="")
     bad = ((lo is not None and (value < lo or (meta.get("lo_open") and value == lo)))
            or (hi is not None and (value > hi or (meta.get("hi_open") and value == hi))))
     if bad:
-        raise ConfigError(f"{where} = {value:g} is out of range (allowed: {describe_range(meta)})")
+        raise ConfigError(f"{where} = {value:g} is out of range (allowed: {describe_range(meta)})",
+                          "{field} = {value} is out of range (allowed: {allowed})",
+                          path=where, value=f"{value:g}", allowed=describe_range(meta))
 
 
 def validate(cfg: Config, n_rows: int | None = None) -> Config:

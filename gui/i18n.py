@@ -39,6 +39,7 @@ class _Language(QObject):
             raise ValueError(f"unknown language {code!r} (allowed: {', '.join(LANGUAGES)})")
         if code != self.code:
             self.code = code
+            install_qt_translation(code)
             self.changed.emit(code)
 
 
@@ -49,3 +50,30 @@ def tr(text: str, **fmt) -> str:
     """``text`` in the interface language, then ``str.format(**fmt)``."""
     out = text if LANGUAGE.code == "en" else LANGUAGE.table(LANGUAGE.code).get(text, text)
     return out.format(**fmt) if fmt else out
+
+
+QT_LOCALES = {"zh": "zh_CN"}
+_qt_translator = None
+
+
+def install_qt_translation(code: str) -> bool:
+    """Qt's own texts (file dialogs, standard buttons, context menus) in the interface language,
+    from the qtbase translation PySide6 ships; returns whether one was installed."""
+    global _qt_translator
+    from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
+    app = QCoreApplication.instance()
+    if app is None:
+        return False
+    if _qt_translator is not None:
+        app.removeTranslator(_qt_translator)
+        _qt_translator = None
+    locale = QT_LOCALES.get(code)
+    if locale is None:
+        return False
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not translator.load(f"qtbase_{locale}", folder):
+        return False
+    app.installTranslator(translator)
+    _qt_translator = translator
+    return True

@@ -18,21 +18,8 @@ from engine.config import Config, describe_range
 from engine.registry import OBJECTIVES
 from gui.i18n import LANGUAGE, tr
 
-# (config section, group title); "optimizer" is always per run
-SECTIONS = [("data", "Data"), ("model", "Model"), ("loss", "Loss"), ("schedule", "Schedule"),
-            ("ema", "EMA"), ("reg", "Regularisation"), ("init", "Initialisation")]
-TOP_LEVEL = [("batch", "batch"), ("steps", "steps")]
-TITLES = {
-    "name": "name", "path": "CSV file", "hidden": "hidden layers", "activation": "activation",
-    "output": "output", "bias": "bias", "cost": "COST", "profit": "PROFIT", "reduction": "reduction",
-    "kind": "kind", "lam": "λ", "lr": "learning rate", "momentum": "momentum", "nesterov": "Nesterov",
-    "beta1": "β1", "beta2": "β2", "epsilon": "ε", "rho": "ρ", "rms_epsilon": "RMSProp ε",
-    "initial_accumulator": "initial accumulator", "decay": "decay", "decay_steps": "decay steps",
-    "staircase": "staircase", "end_lr": "final rate", "power": "power", "cycle": "cycle",
-    "alpha": "α", "boundaries": "boundaries", "values": "values",
-    "advance_global_step": "advance global_step", "enabled": "enabled", "num_updates": "num_updates",
-    "stddev": "stddev", "seed": "seed", "start": "start θ", "batch": "batch", "steps": "steps",
-}
+from gui.field_names import SECTIONS, TITLES, TOP_LEVEL  # noqa: F401 - the panel's names
+
 # which fields matter for which choice (others are hidden)
 OPTIMIZER_FIELDS = {
     "gd": ("name", "lr"), "momentum": ("name", "lr", "momentum", "nesterov"),
@@ -101,11 +88,10 @@ def spec(path: str, value, readonly: bool = False) -> dict:
         d.update(type="list", limits=list(meta["options"]))
     elif kind == "bool":
         d.update(type="bool")
-    elif kind == "int":
-        d.update(type="int", limits=(meta.get("lo"), meta.get("hi")))
+    elif kind == "int":      # no limits: a value out of range is typed as is and refused with the range
+        d.update(type="int")
     elif kind == "float":
-        d.update(type="float", dec=True, step=1, minStep=1e-12, decimals=6,
-                 limits=(meta.get("lo"), meta.get("hi")))
+        d.update(type="float", dec=True, step=1, minStep=1e-12, decimals=6)
     else:
         d.update(type="str")
     if meta.get("lo") is not None:

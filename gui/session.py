@@ -23,6 +23,7 @@ from engine import presets as P
 from engine.config import Config, ConfigError
 from engine.run import Comparison, Run
 from gui.draw_rate import DrawTurns
+from gui.field_names import error_text
 from gui.i18n import tr
 from gui.precompiler import Precompiler
 
@@ -108,7 +109,7 @@ class Session(QObject):
     frame = Signal()                  # new state to draw (cursor or histories changed)
     playing_changed = Signal(bool)    # playing?
     config_changed = Signal(str)      # run label ("" = all runs)
-    message = Signal(str, str)        # (level: info|warning|error, one-line text)
+    message = Signal(str, str)        # (level: info|warning|error|diverged, one-line text)
     ready = Signal()                  # kernels compiled; views may compute
 
     def __init__(self, preset: str = "opt4_1", parent=None):
@@ -231,7 +232,7 @@ class Session(QObject):
         try:
             preset = P.get(name)
         except ConfigError as exc:
-            self.message.emit("error", str(exc))
+            self.message.emit("error", error_text(exc))
             return
         self.preset = preset
         self._build()
@@ -270,7 +271,7 @@ class Session(QObject):
             self.comparison.base = base
             self.changes = []
         except ConfigError as exc:
-            self.message.emit("error", str(exc))
+            self.message.emit("error", error_text(exc))
             return
         self.pause()
         self.cursor = 0
@@ -294,7 +295,7 @@ class Session(QObject):
                 from engine.config import validate
                 validate(cfg, None if r.problem.objective else r.problem.n)
         except ConfigError as exc:
-            self.message.emit("error", str(exc))
+            self.message.emit("error", error_text(exc, label))
             return False
         restart = any(r.needs_restart(cfg) for r, cfg in zip(targets, new))
         old = targets[0].config.get(path) if targets else None
@@ -305,7 +306,7 @@ class Session(QObject):
                 for r, cfg in zip(targets, new):
                     r.set_config(cfg)
             except ConfigError as exc:
-                self.message.emit("error", str(exc))
+                self.message.emit("error", error_text(exc, label))
                 return False
         if not label:
             self.comparison.base = self.comparison.base.with_overrides({path: value})
@@ -398,13 +399,16 @@ class Session(QObject):
         for r in self.runs:
             if r.diverged_at is not None and self._reported.get(r.label) != r.diverged_at:
                 self._reported[r.label] = r.diverged_at
-                self.message.emit("warning", self.divergence_text(r))
+                self.message.emit("diverged", self.divergence_text(r))
             elif r.diverged_at is None:
                 self._reported.pop(r.label, None)
 
     @staticmethod
     def divergence_text(r: Run) -> str:
-        return f"run '{r.label}' diverged at step {r.diverged_at}: {r.divergence_reason}"
+        k = r.diverged_at
+        lr = float(r.learning_rate(np.array([k - 1]))[0])
+        return tr("run '{label}' diverged at step {k}: the loss or θ became non-finite — the learning rate "
+                  "({lr} at step {k}) is likely too large for this problem", label=r.label, k=k, lr=f"{lr:g}")
 
     @property
     def playing(self) -> bool:
@@ -414,7 +418,7 @@ class Session(QObject):
         if not self.runs or self.playing:
             return
         if all(r.finished for r in self.runs) and self.cursor >= self.head:
-            self.message.emit("info", "every run has reached its step count; raise 'steps' or press R to reset")
+            self.message.emit("info", tr("every run has reached its step count; raise 'steps' or press R to reset"))
             return
         self._replaying = self.cursor < self.head
         self._last_tick, self._owed = None, 0.0

@@ -17,7 +17,7 @@ from gui.style import run_colour
 from gui.widgets import ElidedLabel, SegmentsLabel
 
 MESSAGE_MS = 6000
-LEVEL_COLOURS = {"error": "#C00000", "warning": "#B35900", "info": "#202020"}
+LEVEL_COLOURS = {"error": "#C00000", "warning": "#B35900", "diverged": "#B35900", "info": "#202020"}
 
 
 class StatusBar(RefreshWhilePlaying, QStatusBar):
@@ -104,7 +104,7 @@ class StatusBar(RefreshWhilePlaying, QStatusBar):
 
     # --- session -------------------------------------------------------------------------------
     def _on_session_message(self, level: str, text: str) -> None:
-        if "diverged" in text:
+        if level == "diverged":
             self._log(level, text)
             self.sticky_label.setText(text)
             self.sticky_label.show()

@@ -39,7 +39,7 @@ def rich(formula: str) -> str:
 class ActivationView(ViewBase):
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
-        self.deriv_box = QCheckBox(tr("derivatives (dashed)"))
+        self.deriv_box = self._text(QCheckBox(), "derivatives (dashed)")
         self.deriv_box.setChecked(True)
         self.deriv_box.toggled.connect(self._on_deriv_toggled)
         self._toolbar.addWidget(self.deriv_box)
@@ -100,6 +100,11 @@ class ActivationView(ViewBase):
 
     def _on_session_rebuilt(self) -> None:
         self._redraw()
+
+    def _retranslate(self) -> None:
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            item.setText(tr(ACTIVATIONS[item.data(Qt.UserRole)].label))
 
     def _draw_frame(self) -> None:
         pass  # independent of training

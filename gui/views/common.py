@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QGraphicsScene, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.draw_rate import OnScreen
-from gui.i18n import tr
+from gui.i18n import LANGUAGE, tr
 from gui.style import AXIS_FONT_PT, FONT_PT, configure_pyqtgraph
 from gui.views.axes import tidy_axes
 from gui.views.legend import AutoLegend
@@ -150,6 +150,8 @@ class ViewBase(OnScreen, QWidget):
         self._bounds: tuple | None = None
         self._user_range = False        # the user panned or zoomed: ranges stay until "fit view"
         self._empty_text = ""
+        self._empty_key: tuple | None = None     # (English text, format fields) of the message
+        self._texts: list[tuple] = []            # (widget, English text, English tooltip)
         self._policy: dict = {}
         # the controls wrap onto more rows in a narrow panel; the readout takes what is left
         self._toolbar_box = QWidget()
@@ -181,6 +183,43 @@ class ViewBase(OnScreen, QWidget):
 
     def _add_message(self) -> None:
         """(Every view has ``message``: ``show_empty`` sets it.)"""
+
+    def _text(self, widget, text: str = "", tip: str = ""):
+        """Give ``widget`` its text and tooltip in the interface language, again whenever the
+        language changes; returns the widget."""
+        self._texts.append((widget, text, tip))
+        self._apply_text(widget, text, tip)
+        return widget
+
+    @staticmethod
+    def _apply_text(widget, text: str, tip: str) -> None:
+        if text:
+            widget.setText(tr(text))
+        if tip:
+            widget.setToolTip(tr(tip))
+
+    def _on_language_changed(self, _code: str) -> None:
+        """Every text again in the new language: the controls, then the plots (titles, axes and
+        legends are made by the rebuild), then the frame.  A view not shown does it when shown."""
+        if not self.isVisible():
+            self._language_stale = True
+            return
+        self._language_stale = False
+        alive = []
+        for widget, text, tip in self._texts:
+            try:
+                self._apply_text(widget, text, tip)
+                alive.append((widget, text, tip))
+            except RuntimeError:      # gone with its plot (a rebuilt view's context menu)
+                pass
+        self._texts = alive
+        self._retranslate()
+        if self.session.is_ready:
+            self._on_session_rebuilt()
+            self._on_session_frame()
+
+    def _retranslate(self) -> None:
+        """Texts a view sets outside its rebuild (combo items, fixed titles): override."""
 
     def show_empty(self, text: str) -> None:
         """Say in the view's centre why it has nothing to draw (``""``: draw again); the plots
@@ -232,6 +271,7 @@ class ViewBase(OnScreen, QWidget):
         for pi in self._plot_items():
             self._add_fit_action(pi)
         s = self.session
+        LANGUAGE.changed.connect(self._on_language_changed)
         s.rebuilt.connect(self._on_session_rebuilt)
         s.frame.connect(self._on_session_frame_emitted)
         s.playing_changed.connect(self._on_session_playing_changed)
@@ -369,7 +409,7 @@ class ViewBase(OnScreen, QWidget):
         menu = getattr(pi.vb, "menu", None)
         if menu is None:          # a colour bar: nothing to fit
             return
-        action = QAction(tr("Fit view (F)"), menu)
+        action = self._text(QAction(menu), "Fit view (F)")
         action.triggered.connect(self.fit_view)
         menu.insertAction(menu.actions()[0] if menu.actions() else None, action)
         menu.insertSeparator(menu.actions()[1] if len(menu.actions()) > 1 else None)
@@ -403,6 +443,8 @@ class ViewBase(OnScreen, QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
+        if getattr(self, "_language_stale", False):
+            self._on_language_changed(LANGUAGE.code)
         if self._dirty:
             self._dirty = False
             self._on_session_frame()

@@ -43,11 +43,11 @@ class EmaExplorer(ViewBase):
         self.step_spin.setRange(0, 10 ** 6)
         self.step_spin.setKeyboardTracking(False)
         self.step_spin.valueChanged.connect(self._on_step_changed)
-        self.apply_button = QPushButton(tr("Apply (ema_op)"))
+        self.apply_button = self._text(QPushButton(), "Apply (ema_op)")
         self.apply_button.clicked.connect(self._on_apply_clicked)
-        self.script_button = QPushButton(tr("Run the chapter's script"))
+        self.script_button = self._text(QPushButton(), "Run the chapter's script")
         self.script_button.clicked.connect(self._on_script_clicked)
-        self.reset_button = QPushButton(tr("Reset"))
+        self.reset_button = self._text(QPushButton(), "Reset")
         self.reset_button.clicked.connect(self._on_reset_clicked)
         self._finish_toolbar()
         self.formula = QLabel("")
@@ -82,7 +82,6 @@ class EmaExplorer(ViewBase):
         self.pi.addItem(self.w_item)
         self.pi.addItem(self.shadow_item)
         self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels(["#", tr("operation"), "w1", tr("shadow"), "global_step", "d"])
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setMinimumWidth(160)
@@ -93,7 +92,11 @@ class EmaExplorer(ViewBase):
         self.layout().addLayout(body, 1)
         self._columns: dict[str, np.ndarray] = {}
         self._mode = "demo"
+        self._retranslate()
         self._connect()
+
+    def _retranslate(self) -> None:
+        self.table.setHorizontalHeaderLabels(["#", tr("operation"), "w1", tr("shadow"), "global_step", "d"])
 
     # --- structure ----------------------------------------------------------------------------
     def _on_session_rebuilt(self) -> None:

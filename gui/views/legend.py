@@ -63,16 +63,20 @@ class AutoLegend(pg.LegendItem):
         self._placing = True
         try:
             vb = self.parentItem()
-            if vb is not None:
+            if isinstance(vb, pg.ViewBox):
                 ax, ay = self.corner
                 x = vb.width() - self.width() - MARGIN if ax else MARGIN
                 y = vb.height() - self.height() - MARGIN if ay else MARGIN
                 if abs(x - self.pos().x()) > 0.5 or abs(y - self.pos().y()) > 0.5:
                     self.setPos(x, y)
-        except RuntimeError:      # the plot is gone
+        except (RuntimeError, AttributeError):      # the plot is gone
             pass
         finally:
             self._placing = False
+
+    def setOffset(self, offset) -> None:  # noqa: N802 - pyqtgraph's spelling
+        """The corner an offset points to: (±x from the left/right, ±y from the top/bottom)."""
+        self._anchor_corner((1 if offset[0] < 0 else 0, 1 if offset[1] < 0 else 0))
 
     def mouseDragEvent(self, ev) -> None:  # noqa: N802 - pyqtgraph's spelling
         ev.ignore()               # the legend places itself

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel
 from engine import explain as E
 from gui.i18n import tr
 from gui.style import FONT_PT, TITLE_PT
-from gui.views.common import ViewBase, drawable, legend, set_labels, style_plot
+from gui.views.common import ViewBase, drawable, free_title_width, legend, set_labels, style_plot
 
 N = 401
 CLIP = 1e-12
@@ -45,20 +45,20 @@ class LossShapeView(ViewBase):
         self.target_spin.setDecimals(3)
         self.target_spin.setSingleStep(0.1)
         self.target_spin.setValue(1.0)
-        self.target_spin.setToolTip(tr("target y_ for mse and the custom loss"))
+        self._text(self.target_spin, "", "target y_ for mse and the custom loss")
         self.target_spin.valueChanged.connect(self._on_value_changed)
         self.ce_spin = QDoubleSpinBox()
         self.ce_spin.setRange(0.0, 1.0)
         self.ce_spin.setDecimals(2)
         self.ce_spin.setSingleStep(0.1)
         self.ce_spin.setValue(1.0)
-        self.ce_spin.setToolTip(tr("target y_ for cross entropy (the true class's share)"))
+        self._text(self.ce_spin, "", "target y_ for cross entropy (the true class's share)")
         self.ce_spin.valueChanged.connect(self._on_value_changed)
-        self.deriv_box = QCheckBox(tr("derivatives"))
+        self.deriv_box = self._text(QCheckBox(), "derivatives")
         self.deriv_box.toggled.connect(self._on_value_changed)
-        self.logx_box = QCheckBox(tr("log x (cross entropy)"))
+        self.logx_box = self._text(QCheckBox(), "log x (cross entropy)")
         self.logx_box.toggled.connect(self._on_logx_toggled)
-        for w in (QLabel("y_"), self.target_spin, QLabel(tr("y_ (ce)")), self.ce_spin):
+        for w in (QLabel("y_"), self.target_spin, self._text(QLabel(), "y_ (ce)"), self.ce_spin):
             self._toolbar.addWidget(w)
         self._finish_toolbar()
         row = QHBoxLayout()                 # a second row keeps the dock narrow
@@ -78,11 +78,10 @@ class LossShapeView(ViewBase):
         self.layout().addWidget(self.caption)
         self.left = self.glw.addPlot(row=0, col=0)
         self.right = self.glw.addPlot(row=0, col=1)
-        for pi, title in ((self.left, tr("mse and the custom loss")), (self.right, tr("cross entropy (clipped)"))):
+        for pi in (self.left, self.right):
             style_plot(pi)
-            pi.setTitle(title, size=f"{TITLE_PT}pt", color="#202020")
-        set_labels(self.left, tr("prediction y"), tr("loss of one prediction"))
-        set_labels(self.right, tr("predicted probability y"), tr("loss of one prediction"))
+            free_title_width(pi)
+        self._retranslate()
         self.leg_left, self.leg_right = legend(self.left), legend(self.right)
         self.leg_right.setOffset((-10, -40))
         self.curves: dict[str, pg.PlotDataItem] = {}
@@ -112,6 +111,12 @@ class LossShapeView(ViewBase):
         self._typical = 1.0
         session.config_changed.connect(self._on_session_config_changed)
         self._connect()
+
+    def _retranslate(self) -> None:
+        for pi, title in ((self.left, tr("mse and the custom loss")), (self.right, tr("cross entropy (clipped)"))):
+            pi.setTitle(title, size=f"{TITLE_PT}pt", color="#202020")
+        set_labels(self.left, tr("prediction y"), tr("loss of one prediction"))
+        set_labels(self.right, tr("predicted probability y"), tr("loss of one prediction"))
 
     # --- inputs -------------------------------------------------------------------------------
     def _config(self):

@@ -70,9 +70,10 @@ def rate_drop_steps(run, limit: int) -> np.ndarray:
 class LossView(ViewBase):
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
-        self.log_box = QCheckBox(tr("log y"))
+        self.log_box = self._text(QCheckBox(), "log y", "Loss on a logarithmic axis")
         self.log_box.toggled.connect(self._on_log_toggled)
-        self.batch_box = QCheckBox(tr("batch loss"))
+        self.batch_box = self._text(QCheckBox(), "batch loss",
+                                    "Also the loss of each update's batch (thin; binned when long)")
         self.batch_box.setChecked(True)
         self.batch_box.toggled.connect(self._on_batch_toggled)
         self._toolbar.addWidget(self.log_box)

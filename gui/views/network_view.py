@@ -46,7 +46,7 @@ class NetworkView(ViewBase):
         super().__init__(session, parent)
         self.run_combo = QComboBox()
         self.run_combo.activated.connect(self._on_run_activated)
-        self._toolbar.addWidget(QLabel(tr("run")))
+        self._toolbar.addWidget(self._text(QLabel(), "run"))
         self._toolbar.addWidget(self.run_combo)
         self._finish_toolbar()
         self._add_message()

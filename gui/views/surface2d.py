@@ -34,16 +34,17 @@ class Surface2DView(ViewBase):
 
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
-        self.arrows_box = QCheckBox(tr("Gradient arrows"))
+        self.arrows_box = self._text(QCheckBox(), "Gradient arrows", "The negative gradient of the loss on a grid")
         self.arrows_box.toggled.connect(self._on_arrows_toggled)
-        self.penalty_box = QCheckBox(tr("with penalty"))
-        self.penalty_box.setToolTip(tr("Draw loss + the regulariser's penalty (λ of a regularised run)"))
+        self.penalty_box = self._text(QCheckBox(), "with penalty",
+                                      "Draw loss + the regulariser's penalty (λ of a regularised run)")
         self.penalty_box.toggled.connect(self._on_penalty_toggled)
         self.run_combo = QComboBox()
         self.kind_combo = QComboBox()
         self.kind_combo.addItem(tr("PCA of the path"), "pca")
         self.kind_combo.addItem(tr("random (filter-normalised)"), "random")
-        self.recompute_button = QPushButton(tr("Recompute plane"))
+        self.recompute_button = self._text(QPushButton(), "Recompute plane",
+                                           "A new plane through the selected run's θ at this step")
         self.recompute_button.clicked.connect(self.request_plane)
         self.run_combo.activated.connect(self._on_combo_activated)
         self.kind_combo.activated.connect(self._on_combo_activated)
@@ -453,6 +454,10 @@ class Surface2DView(ViewBase):
         if self.kind == "plane" and self.surface is not None:
             return self.surface.plane.lift(np.array([x]), np.array([y]))[0]
         return None
+
+    def _retranslate(self) -> None:
+        for i, text in enumerate(("PCA of the path", "random (filter-normalised)")):
+            self.kind_combo.setItemText(i, tr(text))
 
     def _fit(self) -> None:
         """Fit view: the window around the paths that behave, recomputed."""

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engine import surface as S
 from gui.draw_rate import OnScreen
-from gui.i18n import tr
+from gui.i18n import LANGUAGE, tr
 from gui.style import FONT_PT, run_colour
 from gui.views import surface_data as D
 from gui.views.common import drawable, history_sample
@@ -132,7 +132,12 @@ class Surface3DView(OnScreen, QWidget):
         session.rebuilt.connect(self._on_session_rebuilt)
         session.frame.connect(self._on_session_frame)
         session.ready.connect(self._on_session_ready)
+        LANGUAGE.changed.connect(self._on_language_changed)
         if session.is_ready:
+            self._on_session_ready()
+
+    def _on_language_changed(self, _code: str) -> None:
+        if self.available and self.session.is_ready:
             self._on_session_ready()
 
     # --- GL or not ----------------------------------------------------------------------------

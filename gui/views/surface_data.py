@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from engine import surface as S
+from gui.i18n import tr
 from gui.views.contours import label_position, segments as contour_segments
 
 GRID = 120        # grid points per side of a 2-D surface
@@ -33,8 +34,8 @@ def axis_names(problem, kind: str, plane_kind: str = "pca") -> tuple[str, str]:
     if kind == "curve":
         return problem.layout.names[0], "loss"
     if plane_kind == "pca":
-        return "α (1st principal direction)", "β (2nd principal direction)"
-    return "α (random direction 1)", "β (random direction 2)"
+        return tr("α (1st principal direction)"), tr("β (2nd principal direction)")
+    return tr("α (random direction 1)"), tr("β (random direction 2)")
 
 
 @dataclass
