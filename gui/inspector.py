@@ -117,7 +117,8 @@ class Inspector(RefreshWhilePlaying, QWidget):
             update = theta - run.theta_history[r - 1][:n] if whole else np.full(n, np.nan)
             grad = run.batch_gradient(k - 1)[:n] if s.is_ready and whole else np.full(n, np.nan)
             lr = float(run.lr_history[r])
-            text = tr("update {k} of run “{label}”: learning rate {lr}", k=k, label=run.label, lr=fmt(lr))
+            text = tr("step {k} of run “{label}”: the state after update {k} (learning rate {lr})",
+                      k=f"{k:,}", label=run.label, lr=fmt(lr))
         else:
             update = grad = np.full(n, np.nan)
             text = tr("step 0 of run “{label}”: the start, before any update", label=run.label)

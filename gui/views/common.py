@@ -376,8 +376,8 @@ class ViewBase(OnScreen, QWidget):
         if self._bounds is None:
             return
         x0, x1, y0, y1 = self._bounds
-        if not x1 > x0:
-            x0, x1 = x0 - 0.5, x1 + 0.5
+        x0 = max(x0, 0.0)                 # steps start at 0; a lone start point gets a few steps of room
+        x1 = max(x1, x0 + 10.0)
         if not y1 > y0:
             pad = max(abs(y0) * 0.1, 1e-12)
             y0, y1 = y0 - pad, y1 + pad
