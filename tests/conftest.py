@@ -33,20 +33,40 @@ def _settings_isolated(request, tmp_path_factory):
     After a Qt test, background surface jobs finish, pending events run and the test's widgets
     are collected here, while nothing else is running — not at some later, random GC point."""
     qt = "qtbot" in request.fixturenames or "qapp" in request.fixturenames
+    kept = []
     if qt:
         _point_settings_at(tmp_path_factory.mktemp("qsettings"))
+        if "qtbot" in request.fixturenames:
+            # pytest-qt holds its widgets weakly: the test's last reference going away would delete
+            # a shown widget (and its scenes) from Python in the middle of a frame, which crashes
+            # pyqtgraph now and then; keep them, and let Qt delete them below
+            qtbot = request.getfixturevalue("qtbot")
+            add = qtbot.addWidget
+
+            def keep(widget, *args, **kwargs):
+                kept.append(widget)
+                return add(widget, *args, **kwargs)
+            qtbot.addWidget = keep
     yield
     if qt:
         import gc
 
-        from PySide6.QtCore import QThreadPool
+        from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
         from PySide6.QtWidgets import QApplication
         QThreadPool.globalInstance().waitForDone(10000)
         app = QApplication.instance()
         if app is not None:
             for w in app.topLevelWidgets():
                 w.close()
+            for w in kept:
+                try:
+                    w.close()
+                    w.deleteLater()
+                except RuntimeError:      # already gone
+                    pass
             app.processEvents()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        kept.clear()
         gc.collect()
         if app is not None:
             app.processEvents()

@@ -14,13 +14,15 @@ from gui.style import FONT_PT
 
 MARGIN = 8          # pixels between the legend and the plot's edge
 MAX_POINTS = 4000   # per item, when counting what a corner would cover
+MAX_COLUMNS = 3     # a long legend may lay its entries out in up to this many columns
+LABEL_WEIGHT = 4    # a text label counts as this many points
 CORNERS = ((1, 0), (0, 0), (1, 1), (0, 1))   # (x, y) anchors: top right first (ties keep the first)
 
 
 class AutoLegend(pg.LegendItem):
     def __init__(self, corner=(1, 0), **kw):
         kw.setdefault("labelTextSize", f"{FONT_PT - 1}pt")
-        kw.setdefault("brush", pg.mkBrush(255, 255, 255, 215))
+        kw.setdefault("brush", pg.mkBrush(255, 255, 255, 185))     # data under a crowded legend shows through
         kw.setdefault("pen", pg.mkPen("#909090"))
         super().__init__(offset=None, **kw)
         self.corner = tuple(corner)
@@ -81,12 +83,12 @@ class AutoLegend(pg.LegendItem):
     def mouseDragEvent(self, ev) -> None:  # noqa: N802 - pyqtgraph's spelling
         ev.ignore()               # the legend places itself
 
-    def covered(self, xs: np.ndarray, ys: np.ndarray) -> dict:
+    def covered(self, xs: np.ndarray, ys: np.ndarray, size=None) -> dict:
         """Per corner, how many of the points (pixel coordinates in the ViewBox) the legend would
-        cover there."""
+        cover there (at its size, or at ``size`` = (w, h))."""
         vb = self.parentItem()
         W, H = vb.width(), vb.height()
-        w, h = self.width(), self.height()
+        w, h = size if size is not None else (self.width(), self.height())
         out = {}
         for ax, ay in CORNERS:
             x0 = W - w - MARGIN if ax else MARGIN
@@ -95,16 +97,29 @@ class AutoLegend(pg.LegendItem):
         return out
 
     def place(self) -> None:
-        """Move to the corner covering the fewest drawn points (the current one on a tie)."""
+        """Move to the corner, and take the number of columns, that cover the fewest drawn
+        points (the current choice on a tie)."""
         vb = self.parentItem()
-        if not self.isVisible() or vb is None or vb.width() <= 0:
+        if not isinstance(vb, pg.ViewBox) or not self.items or vb.width() <= 0:
             return
         xs, ys = data_pixels(vb, exclude=self)
-        counts = self.covered(xs, ys)
-        best = min(counts.values())
-        corner = self.corner if counts.get(self.corner, best + 1) == best else \
-            next(c for c in CORNERS if counts[c] == best)
-        if corner != self.corner:
+        n = len(self.items)
+        cols_now = max(self.columnCount, 1)
+        entry_w = self.width() / cols_now
+        entry_h = self.height() / -(-n // cols_now)
+        best = None
+        for cols in range(1, min(n, MAX_COLUMNS) + 1):
+            w, h = entry_w * cols, entry_h * -(-n // cols)
+            if w > vb.width() - 2 * MARGIN and cols > 1:
+                break
+            for corner, count in self.covered(xs, ys, (w, h)).items():
+                key = (count, (corner, cols) != (self.corner, cols_now), cols)
+                if best is None or key < best[0]:
+                    best = (key, corner, cols)
+        _key, corner, cols = best
+        if cols != cols_now:
+            self.setColumnCount(cols)
+        if corner != self.corner or cols != cols_now:
             self._anchor_corner(corner)
 
 
@@ -114,7 +129,15 @@ def data_pixels(vb: pg.ViewBox, exclude=None) -> tuple[np.ndarray, np.ndarray]:
     W, H = vb.width(), vb.height()
     xs, ys = [], []
     for item in vb.addedItems:
-        if item is exclude or not item.isVisible() or not hasattr(item, "getData"):
+        if item is exclude or not item.isVisible():
+            continue
+        if isinstance(item, pg.TextItem):       # contour and divergence labels are data too
+            if item.opacity() > 0 and item.toPlainText():
+                p = item.pos()
+                xs.append(np.full(LABEL_WEIGHT, (p.x() - x0) / max(x1 - x0, 1e-300) * W))
+                ys.append(np.full(LABEL_WEIGHT, (y1 - p.y()) / max(y1 - y0, 1e-300) * H))
+            continue
+        if not hasattr(item, "getData"):
             continue
         try:
             x, y = item.getData()
