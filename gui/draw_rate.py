@@ -1,8 +1,10 @@
-"""Draw rate while playing.  Panels that are not plot views (inspector, status bar) refresh on
-every frame while stepping or scrubbing, at most every ``PLAYING_INTERVAL_S`` while playing, once
-when play stops.  Plot views get the same policy from ViewBase, plus hidden-tab skipping and
-turns (``DrawTurns``): the featured view draws in every frame a secondary view does not take;
-panels refresh in frames where no secondary view sets its data."""
+"""Draw rate while playing.  Panels that are not plot views (inspector, status bar, the step
+counter, the rate view's formula: every readout that prints the step) refresh on every frame
+while stepping or scrubbing, together at most every ``PLAYING_INTERVAL_S`` while playing, once
+when play stops — all in the same frame, so every number on screen names the same step.  Plot
+views get the same policy from ViewBase, plus hidden-tab skipping and turns (``DrawTurns``): the
+featured view draws in every frame a secondary view does not take; panels refresh in frames
+where no secondary view sets its data."""
 from __future__ import annotations
 
 import time
@@ -39,6 +41,7 @@ class DrawTurns:
         self._wanting: "weakref.WeakValueDictionary[int, object]" = weakref.WeakValueDictionary()
         self._panels: "weakref.WeakValueDictionary[int, object]" = weakref.WeakValueDictionary()
         self._last_secondary = float("-inf")
+        self._last_panels = float("-inf")
         self._held = None                        # a secondary view updated with its paint held
         self.draws: dict[str, int] = {}          # per view class, while playing (the benchmark reads it)
 
@@ -55,10 +58,15 @@ class DrawTurns:
         self._release_held()
 
     def _refresh_panel(self, now: float) -> None:
-        """The longest-waiting due panel refreshes (one per frame: each costs ~0.5–1 ms)."""
-        due = [p for p in list(self._panels.values()) if now - p._last >= PLAYING_INTERVAL_S and _showing(p)]
-        if due:
-            p = min(due, key=lambda p: p._last)
+        """Every panel with news refreshes, all in this frame (so the readouts agree on the
+        step), at most every PLAYING_INTERVAL_S (together they cost ~2–3 ms)."""
+        if now - self._last_panels < PLAYING_INTERVAL_S:
+            return
+        due = [p for p in list(self._panels.values()) if _showing(p)]
+        if not due:
+            return
+        self._last_panels = now
+        for p in due:
             self._panels.pop(id(p), None)
             try:
                 p.refresh()
@@ -136,3 +144,21 @@ class RefreshWhilePlaying(OnScreen):
     def _on_session_playing_changed(self, playing: bool) -> None:
         if not playing:
             self.refresh()
+
+
+class Readout(RefreshWhilePlaying):
+    """A readout that prints the step, refreshed as a panel (with every other readout, in the
+    same frame, while playing): ``fn`` sets the text; ``widget`` is the one on screen."""
+
+    def __init__(self, session, widget, fn):
+        self.session, self._widget, self._fn = session, widget, fn
+        session.frame.connect(self._on_session_frame)
+        session.playing_changed.connect(self._on_session_playing_changed)
+
+    def showing(self) -> bool:
+        return self._widget.isVisible() and not self._widget.visibleRegion().isEmpty()
+
+    def refresh(self) -> None:
+        import time
+        self._last = time.perf_counter()
+        self._fn()

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QLabel, QPushButton, QSlider, QSpinBox, QStyle, QToolBar, QWidget,
                                QWidgetAction)
 
+from gui.draw_rate import Readout
 from gui.i18n import LANGUAGE, tr
 from gui.session import MAX_SPEED
 
@@ -107,6 +108,7 @@ class TransportBar(QToolBar):
         self.addWidget(self.step_label)
 
         session.frame.connect(self._on_session_frame)
+        self._step_readout = Readout(session, self.step_label, self._update_step_label)
         session.playing_changed.connect(self._on_session_playing_changed)
         session.ready.connect(self._on_session_ready)
         LANGUAGE.changed.connect(self._on_language_changed)
@@ -213,8 +215,7 @@ class TransportBar(QToolBar):
         self.timeline.setMaximum(s.head)
         self.timeline.setValue(s.cursor)
         self.timeline.setPageStep(max(1, s.head // 20))
-        self.timeline.blockSignals(False)
-        self._update_step_label()
+        self.timeline.blockSignals(False)      # (the step label is a Readout: with the other readouts)
 
     def _update_step_label(self) -> None:
         text = tr("step {k} / {head}", k=f"{self.session.cursor:,}", head=f"{self.session.head:,}")

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from engine.schedules import FORMULAS, learning_rates
+from gui.draw_rate import Readout
 from gui.i18n import tr
 from gui.style import FONT_PT, run_colour
 from gui.views.common import ViewBase, history_sample, set_labels
@@ -121,6 +122,7 @@ class LRView(ViewBase):
         f.setPointSize(FONT_PT)
         self.formula.setFont(f)
         self.layout().addWidget(self.formula)
+        self._formula_readout = Readout(session, self.formula, self._update_formula)
         self._add_step_plot(legend_offset=(10, -10))   # bottom left: rates start high and fall
         self._curves: list[dict] = []
         session.config_changed.connect(self._on_session_config_changed)
@@ -209,13 +211,19 @@ class LRView(ViewBase):
                                  learning_rates(cfg.optimizer.lr, flipped, [g]))
                 else:
                     items["other_dot"].setData([], [])
-        lines = formula_lines(self.session.runs, cursor)
+        self._set_ranges(applied_top)
+
+    def _update_formula(self) -> None:
+        """The formula line(s) for the cursor's step: a Readout, refreshed with the others."""
+        if not self.session.runs:
+            self.formula.setText("")
+            return
+        lines = formula_lines(self.session.runs, self.session.cursor)
         shown = lines[:MAX_FORMULAS - 1] if len(lines) > MAX_FORMULAS else lines
         if len(lines) > len(shown):      # the rest in the tooltip: the plot keeps its room
             shown.append(tr("… {n} more (hover here)", n=len(lines) - len(shown)))
         self.formula.setText("<br>".join(shown))
         self.formula.setToolTip("<br>".join(lines))
-        self._set_ranges(applied_top)
 
     def _set_ranges(self, applied_top: float) -> None:
         """Rates are ≥ 0: the y axis runs from 0 to a little above the largest rate drawn (a flat,
