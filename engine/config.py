@@ -109,20 +109,25 @@ class RegSpec:
 class OptimizerSpec:
     name: str = choice("gd", tuple(OPTIMIZERS), "optimiser")
     lr: float = num(0.001, 0.0, 1e4, lo_open=True, doc="learning rate (base rate of the schedule)")
-    momentum: float = num(0.9, 0.0, 1.0, hi_open=True, doc="Momentum m / RMSProp momentum")
+    momentum: float = num(0.9, 0.0, 1.0, hi_open=True, doc="Momentum m")
     nesterov: bool = field(default=False, metadata=dict(doc="Nesterov momentum"))
     beta1: float = num(0.9, 0.0, 1.0, hi_open=True, doc="Adam β1")
     beta2: float = num(0.999, 0.0, 1.0, hi_open=True, doc="Adam β2")
     epsilon: float = num(1e-8, 0.0, 1.0, lo_open=True, doc="Adam ε")
     rho: float = num(0.9, 0.0, 1.0, hi_open=True, doc="RMSProp decay ρ")
     rms_epsilon: float = num(1e-10, 0.0, 1.0, lo_open=True, doc="RMSProp ε")
+    rms_momentum: float = num(0.0, 0.0, 1.0, hi_open=True, doc="RMSProp momentum (TF1's default 0)")
+    centered: bool = field(default=False, metadata=dict(doc="RMSProp centered (divide by the variance)"))
+    adadelta_rho: float = num(0.95, 0.0, 1.0, hi_open=True, doc="Adadelta decay ρ")
+    adadelta_epsilon: float = num(1e-8, 0.0, 1.0, lo_open=True, doc="Adadelta ε")
     initial_accumulator: float = num(0.1, 0.0, 1e6, lo_open=True, doc="Adagrad initial accumulator")
 
 
 @dataclass(frozen=True)
 class ScheduleSpec:
-    name: str = choice("constant", ("constant", "exponential", "inverse_time", "polynomial",
-                                    "cosine", "piecewise"), "learning-rate schedule")
+    name: str = choice("constant", ("constant", "exponential", "inverse_time", "natural_exp", "polynomial",
+                                    "cosine", "cosine_restarts", "linear_cosine", "piecewise"),
+                       "learning-rate schedule")
     decay: float = num(0.99, 0.0, 1.0, lo_open=True, doc="decay rate (exponential: in (0, 1])")
     decay_steps: float = num(1.0, 0.0, 1e9, lo_open=True, doc="steps per decay period")
     staircase: bool = field(default=False, metadata=dict(doc="floor step/decay_steps (stepped curve)"))
@@ -130,6 +135,10 @@ class ScheduleSpec:
     power: float = num(1.0, 0.0, 100.0, lo_open=True, doc="polynomial: power")
     cycle: bool = field(default=False, metadata=dict(doc="polynomial: restart after decay_steps"))
     alpha: float = num(0.0, 0.0, 1.0, doc="cosine: final fraction of the rate")
+    t_mul: float = num(2.0, 0.0, 100.0, lo_open=True, doc="cosine restarts: each period this many times longer")
+    m_mul: float = num(1.0, 0.0, 1.0, doc="cosine restarts: each restart's rate this fraction of the last")
+    num_periods: float = num(0.5, 0.0, 1e6, doc="linear cosine: periods of the cosine")
+    beta: float = num(0.001, 0.0, 1.0, doc="linear cosine: rate floor added")
     boundaries: tuple = field(default=(), metadata=dict(doc="piecewise: step boundaries"))
     values: tuple = field(default=(), metadata=dict(doc="piecewise: rates (one more than boundaries)"))
     advance_global_step: bool = field(default=True, metadata=dict(
@@ -162,6 +171,8 @@ class Config:
     schedule: ScheduleSpec = field(default_factory=ScheduleSpec)
     ema: EmaSpec = field(default_factory=EmaSpec)
     init: InitSpec = field(default_factory=InitSpec)
+    precision: str = choice("float64", ("float64", "float32"),
+                            "arithmetic: float64, or TensorFlow 1.x's float32 in its operation order")
     batch: int = num(8, 1, 10**6, doc="BATCH_SIZE")
     steps: int = num(20000, 0, 10**9, doc="STEPS")
 

@@ -42,6 +42,19 @@ FASTMATH = {"reassoc", "contract", "arcp"}
 FLAGS = dict(cache=_cache_usable(), nogil=True, fastmath=FASTMATH, error_model="numpy")
 
 
+# TensorFlow-exact float32 (engine.tf32): every operation rounded as written, nothing reassociated
+# or fused (a fused multiply-add or a reordered sum changes the bits TF prints)
+EXACT_FLAGS = dict(FLAGS, fastmath=False)
+
+
+def njit_exact(*args, **extra):
+    """``numba.njit`` with the project's flags but no fastmath at all (``engine.tf32``)."""
+    flags = dict(EXACT_FLAGS, **extra)
+    if args and callable(args[0]):
+        return numba.njit(**flags)(args[0])
+    return numba.njit(*args, **flags)
+
+
 def njit(*args, **extra):
     """``numba.njit`` with the project's flags; ``parallel=True`` may be added for prange kernels."""
     flags = dict(FLAGS, **extra)
