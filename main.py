@@ -2,6 +2,8 @@
 
     python main.py [gui] [--preset NAME] [--session FILE]   the window
     python main.py presets                                  list presets
+    python main.py lessons [--json] [--check FILE]          list lessons, or validate a lesson file
+    python main.py --lesson NAME                            the window, on a lesson
     python main.py run --preset NAME [...] [--json]         train headless
     python main.py export --preset NAME --view V --out F    draw a view to a file, offscreen
     python main.py precompile [--preset NAME]               compile the fast fixed kernels
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-HEADLESS = ("presets", "run", "precompile", "bench")
+HEADLESS = ("presets", "lessons", "run", "precompile", "bench")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Headless commands: ``presets``, ``run``, ``precompile`` and ``bench`` (no Qt is imported here).
+"""Headless commands: ``presets``, ``lessons``, ``run``, ``precompile`` and ``bench`` (no Qt is imported here).
 
 Bad input prints one line on stderr saying what was wrong and what is allowed, and exits 2.
 """
@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     root = OneLineParser(prog="descent", description="Descent — headless commands")
     sub = root.add_subparsers(dest="command", parser_class=OneLineParser)
     sub.add_parser("presets", help="list the presets, one per line: name<TAB>description")
+    les = sub.add_parser("lessons", help="list the lessons (name<TAB>section<TAB>title<TAB>steps, questions), "
+                                         "or check lesson files")
+    les.add_argument("--json", action="store_true", help='print {"lessons": [{name, section, title, steps, '
+                                                         'questions, languages, file}]}')
+    les.add_argument("--check", metavar="FILE", nargs="+",
+                     help="validate lesson files: one line each, exit 2 if any is refused")
     run = sub.add_parser("run", help="train a preset headless")
     src = run.add_mutually_exclusive_group()
     src.add_argument("--preset", help="preset name (see `presets`)")
@@ -122,6 +128,8 @@ def main(argv: list[str]) -> int:
             for p in P.all_presets().values():
                 print(f"{p.name}\t{p.description}")
             return 0
+        if args.command == "lessons":
+            return cmd_lessons(args)
         if args.command == "run":
             _cache_notice()
             return cmd_run(args)
@@ -140,6 +148,33 @@ def main(argv: list[str]) -> int:
     except (UsageError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def cmd_lessons(args) -> int:
+    """List the shipped lessons, or check lesson files (one line each; exit 2 if any is refused)."""
+    from . import lessons as L
+    if args.check:
+        bad = 0
+        for path in args.check:
+            try:
+                lesson = L.load_file(path)
+            except ConfigError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                bad += 1
+                continue
+            print(f"ok: lesson {lesson.name} ({lesson.file}): section {lesson.section}, "
+                  f"{len(lesson.steps)} steps, {lesson.questions} questions, languages {', '.join(lesson.languages)}")
+        return 2 if bad else 0
+    found = L.all_lessons()
+    for line in L.SKIPPED:
+        print(f"notice: {line}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"lessons": [lesson.listing() for lesson in found.values()]}, ensure_ascii=False))
+    else:
+        for lesson in found.values():
+            print(f"{lesson.name}\t{lesson.section}\t{lesson.title.get('en')}\t"
+                  f"{len(lesson.steps)} steps, {lesson.questions} questions")
+    return 0
 
 
 def _cache_notice() -> None:
