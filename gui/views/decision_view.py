@@ -50,7 +50,7 @@ def grid_shape(n: int, width: float, height: float) -> tuple[int, int]:
     side is longest (ties: fewer rows)."""
     best, shape = -1.0, (1, max(n, 1))
     for cols in range(1, max(n, 1) + 1):
-        rows = -(-n // cols)
+        rows = max(-(-n // cols), 1)       # no runs (a preset switch in progress): one empty cell
         side = min(width / cols, height / rows)
         if side > best + 1e-9:
             best, shape = side, (rows, cols)
