@@ -3,7 +3,9 @@
 Shared settings (the same in every run) sit in groups per section; the optimiser, and every
 setting that differs between the runs of the preset, sit in one group per run.  An edit calls
 ``session.set_value(path, value, label)``; a refused value is put back and the reason is shown
-under the tree.  The tree follows the session (``config_changed``, ``rebuilt``).
+under the tree.  The tree follows the session (``config_changed``, ``rebuilt``).  Every row's
+tooltip is its field's doc (and range) from the Config; ``set_only`` shows just some settings
+(a lesson step does, for a task that lets the student change only those).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QHeaderVi
                                QVBoxLayout, QWidget)
 
 from engine.config import Config, describe_range
+from engine.lesson_schema import covers
 from engine.registry import OBJECTIVES
 from gui.i18n import LANGUAGE, tr
 
@@ -146,6 +149,7 @@ class ParameterPanel(QWidget):
         self._syncing = False
         self._editing = False
         self._errors: list[str] = []
+        self.only: tuple | None = None    # setting paths or sections to show (None: all)
         session.config_changed.connect(self._on_session_config_changed)
         session.rebuilt.connect(self._on_session_rebuilt)
         session.message.connect(self._on_session_message)
@@ -167,7 +171,18 @@ class ParameterPanel(QWidget):
         visible = tuple(tuple(p for p in LEAVES if shown(p, c)) for _, c in cfgs)
         base = self.session.base
         return (self.session.preset.name, tuple(l for l, _ in cfgs), tuple(self._split_paths()), visible,
-                tuple(p for p in LEAVES if shown(p, base)), LANGUAGE.code)
+                tuple(p for p in LEAVES if shown(p, base)), LANGUAGE.code, self.only)
+
+    def set_only(self, paths) -> None:
+        """Show only these settings (dotted paths or whole sections, e.g. "optimizer.lr", "reg");
+        None shows them all again."""
+        only = None if paths is None else tuple(paths)
+        if only != self.only:
+            self.only = only
+            self.refresh(force=True)
+
+    def _allowed(self, path: str) -> bool:
+        return covers(self.only, path)
 
     def refresh(self, force: bool = False) -> None:
         """Show the engine's values; rebuild the tree when its shape changed."""
@@ -189,23 +204,29 @@ class ParameterPanel(QWidget):
         for section, title in SECTIONS:
             children = []
             for path in LEAVES:
-                if path.startswith(section + ".") and path not in split and shown(path, base):
+                if (path.startswith(section + ".") and path not in split and shown(path, base)
+                        and self._allowed(path)):
                     children.append(self._leaf(path, base.get(path), None, demo))
-            if section == "model" and children:
+            if section == "model" and children and self.only is None:
                 children.append(dict(name="model.size", title=tr("layers / parameters"), type="str",
-                                     value=self._size_text(), readonly=True))
+                                     value=self._size_text(), readonly=True,
+                                     tip=tr("As the chapter counts them: layers without the input layer, "
+                                            "parameters = weights + biases")))
             if children:
-                groups.append(dict(name=section, title=tr(title), type="group", children=children))
+                groups.append(dict(name=section, title=tr(title), type="group", children=children,
+                                   tip=tr("Settings every run shares")))
         for path, title in TOP_LEVEL:
-            if path not in split:
+            if path not in split and self._allowed(path):
                 groups.append(self._leaf(path, base.get(path), None, demo))
         for label, cfg in self._configs():
             children = [self._leaf(p, cfg.get(p), label, demo)
-                        for p in LEAVES if p.startswith("optimizer.") and shown(p, cfg)]
+                        for p in LEAVES if p.startswith("optimizer.") and shown(p, cfg) and self._allowed(p)]
             children += [self._leaf(p, cfg.get(p), label, demo, full_title=True)
-                         for p in LEAVES if p in split and shown(p, cfg)]
-            groups.append(dict(name=f"run:{label}", title=tr("run “{label}”", label=label),
-                               type="group", children=children))
+                         for p in LEAVES if p in split and shown(p, cfg) and self._allowed(p)]
+            if children:
+                groups.append(dict(name=f"run:{label}", title=tr("run “{label}”", label=label),
+                                   type="group", children=children,
+                                   tip=tr("Settings of this run only; the others are shared by every run")))
         if demo:
             groups.insert(0, dict(name="demo", title=tr("a scripted demo: its settings are fixed"),
                                   type="str", value="", readonly=True))
@@ -216,7 +237,22 @@ class ParameterPanel(QWidget):
         self.root.sigTreeStateChanged.connect(self._on_root_tree_changed)
         self.tree.setParameters(self.root, showTop=False)
         self._wire_editors()
+        self._set_tooltips()
         self._fit_columns()
+
+    def _set_tooltips(self) -> None:
+        """Each row's tooltip on its name and its value (pyqtgraph sets a ``tip`` only on the
+        editor, and only when it changes after the row was made)."""
+        for param in self._walk(self.root):
+            tip = param.opts.get("tip", "")
+            if not tip:
+                continue
+            for item in list(param.items):
+                item.setToolTip(0, tip)
+                item.setToolTip(1, tip)
+                widget = getattr(item, "widget", None)
+                if widget is not None:
+                    widget.setToolTip(tip)
 
     def _wire_editors(self) -> None:
         """Editors give the keyboard back when done; check boxes and lists never keep it (Space
