@@ -1,6 +1,8 @@
 """The guide panel: what the chapter says about the current preset, in the interface language.
 
-Texts live in ``resources/guides.json``: preset name → language → question, formula, watch, claim.
+Texts live in ``resources/guides.json``: preset name → language → question, formula, watch, claim,
+how_far; and per preset ``run_to``, the step to run to to see the chapter's claim (the button
+under the text runs there).
 """
 from __future__ import annotations
 
@@ -8,13 +10,14 @@ import html
 import json
 from pathlib import Path
 
-from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from gui.i18n import LANGUAGE, tr
 
 GUIDES_PATH = Path(__file__).resolve().parent.parent / "resources" / "guides.json"
 SECTIONS = (("question", "The question"), ("formula", "The formula"),
-            ("watch", "What to watch"), ("claim", "What the chapter claims"))
+            ("watch", "What to watch"), ("claim", "What the chapter claims"), ("how_far", "How far to run"))
 
 
 def load_guides(path: Path = GUIDES_PATH) -> dict:
@@ -51,6 +54,10 @@ class GuidePanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.browser)
+        self.run_button = QPushButton()
+        self.run_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.run_button.clicked.connect(self._on_run_clicked)
+        lay.addWidget(self.run_button)
         session.config_changed.connect(self._on_session_config_changed)
         LANGUAGE.changed.connect(self._on_language_changed)
         self.refresh()
@@ -59,6 +66,11 @@ class GuidePanel(QWidget):
         by_lang = self.guides.get(self.session.preset.name, {})
         return by_lang.get(LANGUAGE.code) or by_lang.get("en") or {}
 
+    def run_to(self) -> int | None:
+        """The step this preset's guide says to run to (None: nothing to run)."""
+        n = self.guides.get(self.session.preset.name, {}).get("run_to")
+        return int(n) if isinstance(n, int) and self.session.runs else None
+
     def refresh(self) -> None:
         preset = self.session.preset
         guide = self.current_guide()
@@ -66,6 +78,17 @@ class GuidePanel(QWidget):
         if not guide:
             guide = {"question": tr("No guide text for this preset yet.")}
         self.browser.setHtml(guide_html(guide, title))
+        n = self.run_to()
+        self.run_button.setVisible(n is not None)
+        if n is not None:
+            self.run_button.setText(tr("Run to step {n}", n=f"{n:,}"))
+            self.run_button.setToolTip(tr("Train every run to the step where the chapter's claim shows"))
+
+    def _on_run_clicked(self) -> None:
+        n = self.run_to()
+        if n is not None:
+            self.session.pause()
+            self.session.run_to(n)
 
     def _on_session_config_changed(self, label: str) -> None:
         if not label:      # "" = a preset switch or a shared edit

@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.setup_dock, self.guide_dock)
         self.tabifyDockWidget(self.guide_dock, self.inspector_dock)
         self.tabifyDockWidget(self.inspector_dock, self.messages_dock)
-        self.setup_dock.raise_()
+        self.guide_dock.raise_()       # a first launch opens on what the chapter says
         views = self.view_docks
         if not views:
             return
