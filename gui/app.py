@@ -1,4 +1,4 @@
-"""``python main.py [--preset NAME] [--session FILE] [--lang en|zh]``: the window."""
+"""``python main.py [--preset NAME] [--session FILE] [--lesson NAME] [--lang en|zh]``: the window."""
 from __future__ import annotations
 
 import argparse
@@ -15,11 +15,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="headless commands (each has --help):\n"
                "  python main.py presets                     list the presets\n"
+               "  python main.py lessons [--json]            list the lessons (--check FILE validates one)\n"
                "  python main.py run --preset NAME [--json]  train headless\n"
                "  python main.py export --preset NAME --view VIEW --out FILE   draw a view to a file\n"
                "  python main.py bench                       engine and window throughput")
     parser.add_argument("--preset", default="opt4_1", help="preset to open (python main.py presets lists them)")
     parser.add_argument("--session", metavar="FILE", help="a saved session to open")
+    parser.add_argument("--lesson", metavar="NAME", help="open a lesson: a name or section (python main.py "
+                                                        "lessons lists them) or a lesson file")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="interface language")
     return parser.parse_args(argv)
 
@@ -78,6 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
+    lesson = None
+    if args.lesson:
+        from engine import lessons as L
+        try:
+            lesson = L.find(args.lesson)
+        except ConfigError as exc:
+            sys.stderr.write(f"error: {exc}\n")
+            return 2
     doc = None
     if args.session:
         from engine.session_file import load
@@ -111,11 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     errors.install()      # unexpected exceptions: a dialog and descent.log; the app keeps running
     configure_pyqtgraph()
     LANGUAGE.set(args.lang)
-    session = Session(doc.preset if doc else args.preset)
+    session = Session(doc.preset if doc else lesson.steps[0].preset if lesson else args.preset)
     window = MainWindow(session)
     window.show()
     if args.session:
         window.session_menu.open_when_ready(args.session)
+    if lesson is not None:
+        from gui.lesson_menu import open_lesson
+        open_lesson(window, lesson)
     session.start_warmup()
     code = app.exec()
     session.shutdown()

@@ -12,6 +12,7 @@ from gui.export_menu import install_export_menu
 from gui.guide_panel import GuidePanel
 from gui.i18n import LANGUAGE, LANGUAGES, tr
 from gui.inspector import Inspector
+from gui.lesson_menu import install_lessons
 from gui.message_log import MessageLog
 from gui.parameter_panel import ParameterPanel
 from gui.preset_picker import PresetPicker
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         install_session_menu(self, session)              # sets self.session_menu
         install_export_menu(self, session, self.views)   # sets self.export_menu
+        install_lessons(self, session)                   # sets self.lesson_runner, lesson_panel, lesson_dock
 
         session.config_changed.connect(self._on_session_config_changed)
         session.rebuilt.connect(self._on_session_rebuilt)
