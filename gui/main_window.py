@@ -16,6 +16,7 @@ from gui.lesson_menu import install_lessons
 from gui.message_log import MessageLog
 from gui.parameter_panel import ParameterPanel
 from gui.preset_picker import PresetPicker
+from gui.presenter import install_presenter
 from gui.session_menu import install_session_menu
 from gui.status_bar import StatusBar
 from gui.transport import TransportBar
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         install_session_menu(self, session)              # sets self.session_menu
         install_export_menu(self, session, self.views)   # sets self.export_menu
         install_lessons(self, session)                   # sets self.lesson_runner, lesson_panel, lesson_dock
+        install_presenter(self)                          # sets self.presenter (View → Presenter mode, F11)
 
         session.config_changed.connect(self._on_session_config_changed)
         session.rebuilt.connect(self._on_session_rebuilt)
