@@ -130,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     if lesson is not None:
         from gui.lesson_menu import open_lesson
         open_lesson(window, lesson)
+    elif not args.session:
+        from gui.welcome import show_if_first_launch
+        show_if_first_launch(window)
     session.start_warmup()
     code = app.exec()
     session.shutdown()

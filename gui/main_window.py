@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QT
 
 from gui.export_menu import install_export_menu
 from gui.guide_panel import GuidePanel
+from gui.help_menu import install_help_menu
 from gui.i18n import LANGUAGE, LANGUAGES, tr
 from gui.inspector import Inspector
 from gui.lesson_menu import install_lessons
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         install_export_menu(self, session, self.views)   # sets self.export_menu
         install_lessons(self, session)                   # sets self.lesson_runner, lesson_panel, lesson_dock
         install_presenter(self)                          # sets self.presenter (View → Presenter mode, F11)
+        install_help_menu(self)                          # sets self.help_menu and self.welcome
 
         session.config_changed.connect(self._on_session_config_changed)
         session.rebuilt.connect(self._on_session_rebuilt)
