@@ -22,6 +22,7 @@ CHOICE_BY = "{quantity} at step {step}: {values}"
 NUMBER_RIGHT = "The engine gives {truth}; you said {value} (right within ±{tol})."
 NUMBER_WRONG = "The engine gives {truth}; you said {value} (allowed: ±{tol})."
 NUMBER_NONE = "Type a number first."
+CHOICE_NONE = "Pick one of the answers first."
 NO_VALUE = ("run {run} has no {quantity} at step {step} (it diverged at step {diverged} or was not run "
             "that far)")
 GOAL_MET = "{run}: {quantity} = {value} at step {step} ({op} {limit}) ✓"
@@ -29,7 +30,7 @@ GOAL_MISSED_AT = "{run}: {quantity} = {value} at step {step}, not {op} {limit}"
 GOAL_MISSED_WITHIN = ("{run}: {quantity} never went {op} {limit} by step {step} (closest: {value} at step "
                       "{best})")
 CHANGED = "You changed {setting} of run {run}; this task lets you change only {allowed}."
-DETAILS = (CHOICE_RIGHT, CHOICE_WRONG, CHOICE_BY, NUMBER_RIGHT, NUMBER_WRONG, NUMBER_NONE, NO_VALUE, GOAL_MET,
+DETAILS = (CHOICE_RIGHT, CHOICE_WRONG, CHOICE_BY, NUMBER_RIGHT, NUMBER_WRONG, NUMBER_NONE, CHOICE_NONE, NO_VALUE, GOAL_MET,
            GOAL_MISSED_AT, GOAL_MISSED_WITHIN, CHANGED)
 # how the quantities are named in the details (translated by the interface too)
 QUANTITY_NAMES = {"loss": "loss", "total_loss": "loss + penalty", "penalty": "penalty", "theta": "θ[{index}]",

@@ -8,9 +8,9 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QButtonGroup, QFrame, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
-                               QRadioButton, QTextBrowser, QVBoxLayout, QWidget)
+                               QRadioButton, QScrollArea, QVBoxLayout, QWidget)
 
 from gui.i18n import LANGUAGE, tr
 from gui.style import FONT_PT
@@ -20,7 +20,7 @@ FORMULA_STYLE = ("font-family: 'DejaVu Sans Mono', 'Noto Sans Mono CJK SC', mono
                  " padding: 6px; margin: 8px 0;")
 
 
-def _scripts(text: str) -> str:
+def scripts_html(text: str) -> str:
     """Escaped ``text`` with ``^{…}`` as superscript and ``_{…}`` as subscript (nested braces
     allowed); a lone ^ or _ stays as it is."""
     out, i = [], 0
@@ -33,7 +33,7 @@ def _scripts(text: str) -> str:
                 j += 1
             if depth == 0:
                 tag = "sup" if ch == "^" else "sub"
-                out.append(f"<{tag}>{_scripts(text[i + 2:j - 1])}</{tag}>")
+                out.append(f"<{tag}>{scripts_html(text[i + 2:j - 1])}</{tag}>")
                 i = j
                 continue
         out.append(html.escape(ch))
@@ -43,7 +43,7 @@ def _scripts(text: str) -> str:
 
 def formula_html(text: str, pt: int) -> str:
     """A formula block: one line per line, spaces kept, scripts raised and lowered."""
-    lines = [_scripts(line).replace("  ", "&nbsp;&nbsp;") for line in text.split("\n")]
+    lines = [scripts_html(line).replace("  ", "&nbsp;&nbsp;") for line in text.split("\n")]
     return f"<div style=\"{FORMULA_STYLE} font-size: {pt}pt;\">{'<br>'.join(lines)}</div>"
 
 
@@ -52,7 +52,7 @@ def text_html(text: str) -> str:
     paras = []
     for para in re.split(r"\n\s*\n", text.strip()):
         parts = re.split(r"`([^`]*)`", para)
-        body = "".join(f"<code>{_scripts(p)}</code>" if i % 2 else _scripts(p) for i, p in enumerate(parts))
+        body = "".join(f"<code>{scripts_html(p)}</code>" if i % 2 else scripts_html(p) for i, p in enumerate(parts))
         paras.append(f"<p>{body.replace(chr(10), '<br>')}</p>")
     return "".join(paras)
 
@@ -68,10 +68,11 @@ class LessonPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(6)
-        self.browser = QTextBrowser()
-        self.browser.setOpenExternalLinks(False)
-        self.browser.setFrameShape(QFrame.Shape.NoFrame)
-        self.browser.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.body = QLabel()            # the step's text and formula
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.RichText)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         self.question = QFrame()
         self.question.setObjectName("lesson_question")
@@ -121,12 +122,24 @@ class LessonPanel(QWidget):
         nav.addStretch(1)
         nav.addWidget(self.close_button)
 
+        # the text and the question scroll together (a long answer is never cut); Back/Next stay put
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(0, 0, 4, 0)
+        inner.addWidget(self.body)
+        inner.addWidget(self.question)
+        inner.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll.setWidget(content)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 6)
         lay.addWidget(self.header)
         lay.addWidget(self.progress)
-        lay.addWidget(self.browser, 1)
-        lay.addWidget(self.question)
+        lay.addWidget(self.scroll, 1)
         lay.addLayout(nav)
         runner.entered.connect(self._on_runner_entered)
         runner.checked.connect(self._on_runner_checked)
@@ -161,7 +174,7 @@ class LessonPanel(QWidget):
         self.number.setPlaceholderText(tr("your answer, e.g. 0.5"))
         if lesson is None:
             self.header.setText(tr("No lesson is open: pick one in the Lessons menu."))
-            self.browser.clear()
+            self.body.clear()
             self.question.hide()
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
@@ -180,8 +193,10 @@ class LessonPanel(QWidget):
         self.progress.setValue(r.index + 1)
         body = f"<div style='font-size:{self.pt()}pt'>{text_html(r.text(step.text))}</div>"
         if step.formula is not None:
-            body += formula_html(r.text(step.formula), self.pt())
-        self.browser.setHtml(body)
+            body += formula_html(r.text(step.formula), self.pt(1))
+        self.body.setText(body)
+        if not keep_feedback:
+            self.scroll.verticalScrollBar().setValue(0)
         self.back_button.setEnabled(r.index > 0)
         self.next_button.setEnabled(r.index + 1 < n)
         self.close_button.setEnabled(True)
@@ -193,7 +208,7 @@ class LessonPanel(QWidget):
         if q is None:
             return
         label = {"choice": tr("Predict"), "number": tr("Predict"), "task": tr("Task")}[q.kind]
-        self.prompt.setText(f"<b>{html.escape(label)}:</b> {html.escape(r.text(q.prompt))}")
+        self.prompt.setText(f"<b>{html.escape(label)}:</b> {scripts_html(r.text(q.prompt))}")
         checked = self.choice_group.checkedId()
         for b in self.choice_buttons:
             self.choice_group.removeButton(b)
@@ -247,9 +262,6 @@ class LessonPanel(QWidget):
         q = self.runner.step.question if self.runner.step else None
         if q is None:
             return
-        if q.kind == "choice" and self.answer() is None:
-            self._show_feedback(False, tr("Pick one of the answers first."), "")
-            return
         self.runner.check(self.answer())
 
     def _on_solution_clicked(self) -> None:
@@ -260,15 +272,25 @@ class LessonPanel(QWidget):
         self._show_feedback(verdict.ok, self.runner.text(verdict.feedback), detail)
 
     def _show_feedback(self, ok: bool, text: str, detail: str) -> None:
+        if not text:               # not answered yet: only what to do
+            self.feedback.setText(f"<div style='font-size:{self.pt()}pt; color:{WRONG}'>{html.escape(detail)}</div>")
+            self.feedback.show()
+            return
         mark = tr("✓ Right.") if ok else tr("✗ Not quite.")
         colour = RIGHT if ok else WRONG
         body = (f"<div style='font-size:{self.pt()}pt'><b style='color:{colour}'>{html.escape(mark)}</b> "
-                f"{html.escape(text)}</div>")
+                f"{scripts_html(text)}</div>")
         if detail:
             body += (f"<div style='font-size:{self.pt(-1)}pt; color:#404040; margin-top:4px'>"
                      f"{html.escape(detail).replace(chr(10), '<br>')}</div>")
         self.feedback.setText(body)
         self.feedback.show()
+        QTimer.singleShot(0, self._show_feedback_whole)
+
+    def _show_feedback_whole(self) -> None:
+        """Scroll so that the feedback (once laid out) is on screen."""
+        if self.feedback.isVisible():
+            self.scroll.ensureWidgetVisible(self.feedback, 0, 8)
 
     def _on_runner_entered(self, _index: int) -> None:
         self.refresh()

@@ -12,7 +12,7 @@ import math
 from PySide6.QtCore import QObject, Qt, Signal
 
 from engine import lesson_checks as C
-from engine.lessons import Lesson, Step
+from engine.lessons import Lesson, Step, Texts
 from gui.i18n import LANGUAGE, tr
 
 LESSON_STATE_VERSION = 17
@@ -180,6 +180,13 @@ class LessonRunner(QObject):
         if q is None:
             return None
         s = self.session
+        if q.kind == "number" and isinstance(answer, str):
+            answer = parse_number(answer)
+        if q.kind != "task" and answer is None:    # nothing answered yet: say so, run nothing
+            verdict = C.Verdict(False, Texts({}), (C.Detail(C.NUMBER_NONE if q.kind == "number" else C.CHOICE_NONE),))
+            self.verdict = verdict
+            self.checked.emit(verdict)
+            return verdict
         if s.runs and not self._ready():
             s.message.emit("info", tr("The engine is still compiling (first launch only); check again in a "
                                       "moment."))
@@ -197,8 +204,7 @@ class LessonRunner(QObject):
             if q.kind == "choice":
                 verdict = C.check_choice(q, answer, s.runs, s.cursor, self.language())
             else:
-                value = parse_number(answer) if isinstance(answer, str) else answer
-                verdict = C.check_number(q, value, s.runs, s.cursor)
+                verdict = C.check_number(q, answer, s.runs, s.cursor)
         self.verdict = verdict
         self.checked.emit(verdict)
         return verdict

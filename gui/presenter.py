@@ -88,7 +88,7 @@ class Presenter(QObject):
         if self.active:
             return
         w = self.window
-        self._saved = {"state": w.saveState(PRESENTER_STATE_VERSION), "geometry": w.saveGeometry(),
+        self._saved = {"state": w.saveState(PRESENTER_STATE_VERSION), "geometry": w.geometry(),
                        "window_state": w.windowState(), "menu": not w.menuBar().isHidden(),
                        "transport": not w.transport.isHidden(), "status": not w.statusBar().isHidden(),
                        "lesson": self._lesson_at(),
@@ -123,7 +123,7 @@ class Presenter(QObject):
         w.setWindowState(saved["window_state"])
         if not saved["window_state"] & (Qt.WindowState.WindowFullScreen | Qt.WindowState.WindowMaximized):
             w.showNormal()
-            w.restoreGeometry(saved["geometry"])
+            w.setGeometry(saved["geometry"])    # (restoreGeometry moved the window by its frame without a WM)
         w.menuBar().setVisible(saved["menu"])
         w.transport.setVisible(saved["transport"])
         w.statusBar().setVisible(saved["status"])

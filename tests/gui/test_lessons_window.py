@@ -56,12 +56,18 @@ def feedback(window) -> str:
     return plain(window.lesson_panel.feedback.text())
 
 
+def shown_text(texts) -> str:
+    """A lesson text as the panel shows it (x^{2} raised): plain text."""
+    from gui.lesson_panel import scripts_html
+    return plain(scripts_html(texts.get("en")))
+
+
 def answer_wrong_then_right(qtbot, window, step):
     """Answer through the panel's widgets; returns after checking the right answer."""
     panel, q, a = window.lesson_panel, step.question, answers(step)
     if q.kind == "task":
         panel.check_button.click()                       # the settings as the step left them: not done
-        assert "✗" in feedback(window) and q.wrong.get("en") in feedback(window)
+        assert "✗" in feedback(window) and shown_text(q.wrong) in feedback(window)
         assert panel.solution_button.isVisible()
         panel.solution_button.click()
         panel.check_button.click()
@@ -71,7 +77,7 @@ def answer_wrong_then_right(qtbot, window, step):
         else:
             panel.number.setText(f"{a.wrong:.10g}")
         panel.check_button.click()
-        assert "✗" in feedback(window) and q.wrong.get("en") in feedback(window), feedback(window)
+        assert "✗" in feedback(window) and shown_text(q.wrong) in feedback(window), feedback(window)
         if q.kind == "choice":                          # the keyboard: 1…9 picks, Ctrl+Return checks
             qtbot.keyClick(window, Qt.Key(Qt.Key.Key_1 + a.right))
             assert panel.choice_buttons[a.right].isChecked()
@@ -79,7 +85,7 @@ def answer_wrong_then_right(qtbot, window, step):
             panel.number.setText(f"{a.right:.10g}")
         qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert window.lesson_runner.verdict.ok, window.lesson_runner.verdict.detail_text()
-    assert "✓" in feedback(window) and q.right.get("en") in feedback(window)
+    assert "✓" in feedback(window) and shown_text(q.right) in feedback(window)
     if q.run_to is not None and q.kind != "task":
         assert window.session.cursor == q.run_to          # predict, then run
 
@@ -116,7 +122,7 @@ def test_each_lesson_from_first_to_last_step(qtbot, win, name):
     for i, step in enumerate(lesson.steps):
         assert runner.index == i
         assert f"Step {i + 1} of {len(lesson.steps)}" in plain(panel.header.text())
-        assert step.text.get("en")[:40] in panel.browser.toPlainText().replace("\u2029", "\n")
+        assert step.text.get("en")[:40] in plain(panel.body.text())
         check_state(win, step)
         if step.question is not None:
             assert panel.question.isVisible()
@@ -139,7 +145,7 @@ def test_keys_step_through_a_lesson_and_it_opens_in_chinese(qtbot, win):
     assert open_lesson(win, "4.2")
     panel = win.lesson_panel
     lesson = win.lesson_runner.lesson
-    assert "学习率" in plain(panel.header.text()) and lesson.steps[0].text.get("zh")[:20] in panel.browser.toPlainText()
+    assert "学习率" in plain(panel.header.text()) and lesson.steps[0].text.get("zh")[:20] in plain(panel.body.text())
     assert panel.next_button.text() == tr("Next ▶") != "Next ▶"
     qtbot.keyClick(win, LESSON_KEYS[0][0])            # Page Down
     assert win.lesson_runner.index == 1
@@ -210,3 +216,17 @@ def test_a_decision_view_resized_mid_preset_switch_has_a_shape():
     grid_shape(0, …) divided by zero inside resizeEvent, which took PySide down."""
     from gui.views.decision_view import grid_shape
     assert grid_shape(0, 300, 300) == (1, 1)
+
+
+def test_checking_before_answering_says_what_to_do_and_runs_nothing(win):
+    open_lesson(win, "4.2")
+    panel, runner = win.lesson_panel, win.lesson_runner
+    runner.enter(1)                                     # a number, predict-then-run
+    panel.number.setText("  ")
+    panel.check()
+    q = runner.step.question
+    assert win.session.cursor == 0 and not runner.verdict.ok
+    assert feedback(win) == "Type a number first." and q.wrong.get("en") not in feedback(win)
+    runner.enter(2)                                     # a choice, none picked
+    panel.check()
+    assert feedback(win) == "Pick one of the answers first." and win.session.cursor == 0

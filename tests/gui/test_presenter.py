@@ -26,7 +26,7 @@ def win(qtbot, settings_tmp, make_session):
 
 def shell(window) -> tuple:
     return (layout(window), window.menuBar().isHidden(), window.transport.isHidden(), window.statusBar().isHidden(),
-            window.isFullScreen())
+            window.isFullScreen(), window.geometry().getRect())
 
 
 def tick_size(window) -> int:
