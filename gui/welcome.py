@@ -88,9 +88,9 @@ class WelcomeCard(QFrame):
     def place(self) -> None:
         w = self.window
         width = min(WIDTH, max(w.width() - 40, 200))
-        self.setFixedWidth(width)
-        self.adjustSize()
-        self.move(max((w.width() - width) // 2, 0), max((w.height() - self.height()) // 3, 0))
+        height = min(self.layout().totalHeightForWidth(width), max(w.height() - 20, 100))   # wrapped text
+        self.setFixedSize(width, height)
+        self.move(max((w.width() - width) // 2, 0), max((w.height() - height) // 3, 0))
 
     def dismiss(self) -> None:
         """Hide the card for good (it comes back only from the Help menu)."""
