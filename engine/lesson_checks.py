@@ -16,7 +16,6 @@ import numpy as np
 from .lesson_schema import Measure, Question, Texts, covers
 
 # the detail templates (English; an interface translates them, then formats the fields)
-CHOICE_RIGHT = "Right: {answer}"
 CHOICE_WRONG = "The answer is: {answer}"
 CHOICE_BY = "{quantity} at step {step}: {values}"
 NUMBER_RIGHT = "The engine gives {truth}; you said {value} (right within ±{tol})."
@@ -30,7 +29,7 @@ GOAL_MISSED_AT = "{run}: {quantity} = {value} at step {step}, not {op} {limit}"
 GOAL_MISSED_WITHIN = ("{run}: {quantity} never went {op} {limit} by step {step} (closest: {value} at step "
                       "{best})")
 CHANGED = "You changed {setting} of run {run}; this task lets you change only {allowed}."
-DETAILS = (CHOICE_RIGHT, CHOICE_WRONG, CHOICE_BY, NUMBER_RIGHT, NUMBER_WRONG, NUMBER_NONE, CHOICE_NONE, NO_VALUE, GOAL_MET,
+DETAILS = (CHOICE_WRONG, CHOICE_BY, NUMBER_RIGHT, NUMBER_WRONG, NUMBER_NONE, CHOICE_NONE, NO_VALUE, GOAL_MET,
            GOAL_MISSED_AT, GOAL_MISSED_WITHIN, CHANGED)
 # how the quantities are named in the details (translated by the interface too)
 QUANTITY_NAMES = {"loss": "loss", "total_loss": "loss + penalty", "penalty": "penalty", "theta": "θ[{index}]",
@@ -159,9 +158,8 @@ def check_choice(q: Question, chosen: int | None, runs, cursor: int, lang: str =
     best, why = right_choice(q, runs, cursor)
     ok = chosen is not None and best is not None and int(chosen) == best
     details = []
-    if best is not None:
-        answer = q.choices[best].text.get(lang)
-        details.append(Detail(CHOICE_RIGHT if ok else CHOICE_WRONG, {"answer": answer}))
+    if best is not None and not ok:
+        details.append(Detail(CHOICE_WRONG, {"answer": q.choices[best].text.get(lang)}))
     if why is not None:
         details.append(why)
     return Verdict(ok, q.right if ok else q.wrong, tuple(details))

@@ -276,7 +276,7 @@ class LessonPanel(QWidget):
             self.feedback.setText(f"<div style='font-size:{self.pt()}pt; color:{WRONG}'>{html.escape(detail)}</div>")
             self.feedback.show()
             return
-        mark = tr("✓ Right.") if ok else tr("✗ Not quite.")
+        mark = "✓" if ok else "✗"           # the lesson's own text says right or not
         colour = RIGHT if ok else WRONG
         body = (f"<div style='font-size:{self.pt()}pt'><b style='color:{colour}'>{html.escape(mark)}</b> "
                 f"{scripts_html(text)}</div>")
