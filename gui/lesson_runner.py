@@ -215,10 +215,9 @@ class LessonRunner(QObject):
         if q is None or q.solution is None:
             return False
         settings, run_settings = q.solution
-        ok = all(self.session.set_value(path, value) for path, value in settings.items())
-        for label, values in run_settings.items():
-            ok = all([ok] + [self.session.set_value(path, value, label) for path, value in values.items()])
-        return ok
+        changes = [(path, value, None) for path, value in settings.items()]
+        changes += [(path, value, label) for label, values in run_settings.items() for path, value in values.items()]
+        return all([self.session.set_value(path, value, label) for path, value, label in changes])
 
     def language(self) -> str:
         langs = self.lesson.languages if self.lesson else ("en",)

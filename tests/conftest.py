@@ -106,6 +106,27 @@ def _engine_warm():
 
 
 @pytest.fixture
+def window_on(qtbot, settings_tmp, make_session):
+    """window_on(preset) -> a shown MainWindow on a ready session (fresh settings); each is closed
+    afterwards and the interface language set back to English."""
+    from gui.i18n import LANGUAGE
+    from gui.main_window import MainWindow
+    made = []
+
+    def make(preset="opt4_1"):
+        window = MainWindow(make_session(preset))
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        made.append(window)
+        return window
+    yield make
+    LANGUAGE.set("en")
+    for window in made:
+        window.close()
+
+
+@pytest.fixture
 def make_session(qtbot):
     """make(preset) -> a Session with its kernels ready; every one is shut down afterwards."""
     from gui.session import Session

@@ -3,7 +3,6 @@ menu's shortcut list and About, a tooltip on every row of the setup tree from th
 field docs, the Guide shown first and saying how far to run, with a button that runs there."""
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
 from engine import lesson_checks as C
@@ -13,29 +12,11 @@ from gui import welcome as W
 from gui.guide_panel import SECTIONS
 from gui.i18n import LANGUAGE, tr
 from gui.lesson_menu import LESSON_KEYS
-from gui.main_window import MainWindow
 from gui.parameter_panel import LEAVES
 
 
-@pytest.fixture
-def open_window(qtbot, settings_tmp, make_session):
-    made = []
-
-    def make(preset="opt4_1"):
-        window = MainWindow(make_session(preset))
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        made.append(window)
-        return window
-    yield make
-    LANGUAGE.set("en")
-    for w in made:
-        w.close()
-
-
-def test_the_welcome_card_teaches_the_keys_and_goes_for_good(qtbot, open_window):
-    window = open_window()
+def test_the_welcome_card_teaches_the_keys_and_goes_for_good(qtbot, window_on):
+    window = window_on()
     assert W.show_if_first_launch(window)
     card = window.welcome
     assert card.isVisible()
@@ -45,7 +26,7 @@ def test_the_welcome_card_teaches_the_keys_and_goes_for_good(qtbot, open_window)
     assert "chapter" in text and card.start_button.text() == "Start lesson 4.1"
     qtbot.keyClick(window, Qt.Key.Key_Escape)          # Esc (or either button) closes it for good
     assert not card.isVisible() and W.dismissed()
-    again = open_window()
+    again = window_on()
     assert not W.show_if_first_launch(again) and not again.welcome.isVisible()
     again.action_welcome = again.help.welcome_action
     again.action_welcome.trigger()                     # Help → Welcome brings it back
@@ -55,8 +36,8 @@ def test_the_welcome_card_teaches_the_keys_and_goes_for_good(qtbot, open_window)
     assert again.lesson_runner.active and again.lesson_runner.lesson.section == "4.1"
 
 
-def test_help_lists_the_keyboard_shortcuts_from_the_actions(open_window):
-    window = open_window()
+def test_help_lists_the_keyboard_shortcuts_from_the_actions(window_on):
+    window = window_on()
     keys = dict(H.shortcuts(window))
     for key, what in (("Space", "Play"), ("Right", "Step"), ("Left", "Step back"), ("Shift+Right", "Step ×N"),
                       ("R", "Reset"), ("F11", "Presenter mode"), ("PgDown", "Lesson: next step"),
@@ -70,8 +51,8 @@ def test_help_lists_the_keyboard_shortcuts_from_the_actions(open_window):
     dialog.close()
 
 
-def test_about_names_the_version_the_licence_and_the_chapter(open_window):
-    window = open_window()
+def test_about_names_the_version_the_licence_and_the_chapter(window_on):
+    window = window_on()
     box = H.show_about(window)
     text = box.text()
     assert f"Descent {H.version()}" in text and H.version() not in ("", "?")
@@ -79,8 +60,8 @@ def test_about_names_the_version_the_licence_and_the_chapter(open_window):
     box.close()
 
 
-def test_every_setting_row_has_its_field_doc_as_tooltip(open_window):
-    window = open_window()
+def test_every_setting_row_has_its_field_doc_as_tooltip(window_on):
+    window = window_on()
     for preset in ("opt4_1", "opt4_7", "opt4_8", "decay-stepped-vs-smooth"):
         window.session.load_preset(preset)
         panel = window.parameters
@@ -99,8 +80,8 @@ def test_every_setting_row_has_its_field_doc_as_tooltip(open_window):
     assert lr is None or "allowed: (0, 10000]" in lr.opts["tip"]
 
 
-def test_the_guide_comes_first_and_runs_to_the_chapters_claim(qtbot, open_window):
-    window = open_window("opt4_4")
+def test_the_guide_comes_first_and_runs_to_the_chapters_claim(qtbot, window_on):
+    window = window_on("opt4_4")
     assert not window.guide_dock.visibleRegion().isEmpty()        # in front of the setup tab
     guide = window.guide
     assert "How far to run" in guide.browser.toPlainText()

@@ -15,22 +15,14 @@ from engine import lesson_checks as C
 from engine import lessons as L
 from gui.i18n import LANGUAGE, tr
 from gui.lesson_menu import LESSON_KEYS, open_lesson
-from gui.main_window import MainWindow
 from tests.lesson_answers import answers
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def win(qtbot, settings_tmp, make_session):
-    session = make_session("opt4_1")
-    window = MainWindow(session)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    LANGUAGE.set("en")
-    window.close()
+def win(window_on):
+    return window_on("opt4_1")
 
 
 def layout(window) -> list:

@@ -7,21 +7,13 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.i18n import LANGUAGE
 from gui.lesson_menu import open_lesson
-from gui.main_window import MainWindow
 from tests.gui.test_lessons_window import layout
 
 
 @pytest.fixture
-def win(qtbot, settings_tmp, make_session):
-    window = MainWindow(make_session("opt4_4"))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    LANGUAGE.set("en")
-    window.close()
+def win(window_on):
+    return window_on("opt4_4")
 
 
 def shell(window) -> tuple:
@@ -76,15 +68,11 @@ def test_presenting_a_lesson_keeps_the_lesson_and_its_keys(qtbot, win):
     assert shell(win) == before and win.lesson_panel.scale == 1.0
 
 
-def test_closing_while_presenting_saves_the_users_layout(qtbot, settings_tmp, make_session, win):
+def test_closing_while_presenting_saves_the_users_layout(window_on, win):
     before = layout(win)
     win.presenter.enter()
     win.close()
     assert not win.presenter.active
-    again = MainWindow(make_session("opt4_4"))
-    qtbot.addWidget(again)
-    again.show()
-    qtbot.waitExposed(again)
+    again = window_on("opt4_4")
     assert not again.setup_dock.isHidden() and not again.menuBar().isHidden()
     assert [row[:5] for row in layout(again)] == [row[:5] for row in before]
-    again.close()
