@@ -212,19 +212,13 @@ class LessonPanel(QWidget):
         checked = self.choice_group.checkedId()
         for b in self.choice_buttons:
             self.choice_group.removeButton(b)
-            b.deleteLater()
+        while self.choice_layout.count():
+            row = self.choice_layout.takeAt(0).widget()
+            if row is not None:
+                row.deleteLater()
         self.choice_buttons = []
         for i, c in enumerate(q.choices):
-            b = QRadioButton(f"{i + 1}. {r.text(c.text)}")
-            f = b.font()
-            f.setPointSize(self.pt())
-            b.setFont(f)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            self.choice_group.addButton(b, i)
-            self.choice_layout.addWidget(b)
-            self.choice_buttons.append(b)
-            if keep_feedback and i == checked:
-                b.setChecked(True)
+            self.choice_layout.addWidget(self._choice_row(i, r.text(c.text), keep_feedback and i == checked))
         self.choice_box.setVisible(q.kind == "choice")
         self.number.setVisible(q.kind == "number")
         if not keep_feedback:
@@ -239,6 +233,28 @@ class LessonPanel(QWidget):
         else:
             self.feedback.clear()
             self.feedback.hide()
+
+    def _choice_row(self, i: int, text: str, checked: bool) -> QWidget:
+        """A radio button and its text beside it, which wraps (a radio button's own text cannot,
+        and a long choice in large type would push the panel wider than its dock)."""
+        row = QWidget()
+        lay = QHBoxLayout(row)
+        lay.setContentsMargins(0, 0, 0, 0)
+        button = QRadioButton(f"{i + 1}.")
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.mousePressEvent = lambda _e, b=button: b.setChecked(True)
+        for w in (button, label):
+            f = w.font()
+            f.setPointSize(self.pt())
+            w.setFont(f)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setChecked(checked)
+        self.choice_group.addButton(button, i)
+        self.choice_buttons.append(button)
+        lay.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addWidget(label, 1)
+        return row
 
     # --- answers --------------------------------------------------------------------------------
     def choose(self, index: int) -> None:

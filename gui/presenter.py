@@ -1,14 +1,16 @@
 """Presenter mode (View → Presenter mode, F11): full screen, large type, the setup tree and the
-secondary panels hidden, menus and toolbars out of the way, a big step counter over the views;
+secondary panels hidden, menus and toolbars out of the way, a big step counter across the top;
 the keyboard drives everything (Space, →, ←, Shift+→, R, Page Down / Page Up in a lesson).
 F11 or Esc leaves it, and the window's exact layout comes back (saveState/restoreState, the
 geometry and the window state as they were)."""
 from __future__ import annotations
 
+import html
+
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel
+from PySide6.QtWidgets import QDockWidget, QLabel, QToolBar
 
 from gui.i18n import LANGUAGE, tr
 from gui.style import AXIS_FONT_PT, FONT_PT, run_colour
@@ -19,37 +21,38 @@ HIDDEN = ("dock_setup", "dock_guide", "dock_inspector", "dock_messages")
 MAX_VIEWS = 2                # the views that stay on screen (the front ones); the rest are hidden
 
 
-class StepCounter(QLabel):
-    """The big step counter in a corner of the views: the step, and each run's loss below it."""
+class StepCounter(QToolBar):
+    """The big step counter: a bar across the top in presenter mode (it covers no view), the step
+    in large type and each run's loss beside it."""
 
     def __init__(self, session, parent):
         super().__init__(parent)
         self.session = session
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setStyleSheet("background: rgba(255, 255, 255, 215); border: 1px solid #C8C8C8;"
-                           " border-radius: 6px; padding: 6px 12px;")
+        self.setObjectName("presenter_counter")
+        self.setMovable(False)
+        self.setFloatable(False)
+        self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setContentsMargins(12, 2, 12, 2)
+        self.addWidget(self.label)
+        self.toggleViewAction().setVisible(False)     # not one of the toolbars a user switches on
         self.hide()
         session.frame.connect(self._on_session_frame)
 
+    def text(self) -> str:
+        return self.label.text()
+
     def refresh(self) -> None:
         s = self.session
-        lines = [f"<div style='font-size:{round(FONT_PT * 3)}pt; font-weight:600'>"
-                 f"{tr('step {k}', k=f'{s.cursor:,}')}</div>"]
+        parts = [f"<span style='font-size:{round(FONT_PT * 2.6)}pt; font-weight:600'>"
+                 f"{html.escape(tr('step {k}', k=f'{s.cursor:,}'))}</span>"]
         if getattr(s, "is_ready", True):
-            for i, r in enumerate(s.runs[:4]):
-                k = min(s.cursor, r.step)
-                loss = float(r.losses([k])[0])
-                lines.append(f"<div style='font-size:{round(FONT_PT * 1.4)}pt'><span style='color:{run_colour(i)}'>"
-                             f"■</span> {r.label}: {tr('loss {loss}', loss=f'{loss:.4g}')}</div>")
-        self.setText("".join(lines))
-        self.adjustSize()
-        self.place()
-
-    def place(self) -> None:
-        parent = self.parentWidget()
-        self.move(max(parent.width() - self.width() - 24, 0), 24)
-        self.raise_()
+            for i, r in enumerate(s.runs[:6]):
+                loss = float(r.losses([min(s.cursor, r.step)])[0])
+                parts.append(f"<span style='font-size:{round(FONT_PT * 1.5)}pt'>&nbsp;&nbsp;&nbsp;"
+                             f"<span style='color:{run_colour(i)}'>■</span> {html.escape(r.label)}: "
+                             f"{html.escape(tr('loss {loss}', loss=f'{loss:.4g}'))}</span>")
+        self.label.setText("".join(parts))
 
     def _on_session_frame(self) -> None:
         if self.isVisible():
@@ -64,6 +67,7 @@ class Presenter(QObject):
         self._saved: dict = {}
         self._fonts: list = []
         self.counter = StepCounter(window.session, window)
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.counter)   # hidden but in the saved state
         self.action = QAction(window, checkable=True)
         self.action.setShortcut(QKeySequence(Qt.Key.Key_F11))
         self.action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -186,9 +190,7 @@ class Presenter(QObject):
     # --- events -----------------------------------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
         if obj is self.window:
-            if event.type() == QEvent.Type.Resize and self.counter.isVisible():
-                self.counter.place()
-            elif event.type() == QEvent.Type.Close and self.active:
+            if event.type() == QEvent.Type.Close and self.active:
                 self.leave()               # the layout saved at close is the user's, not this one
         return False
 
