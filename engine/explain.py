@@ -1,11 +1,12 @@
-"""Numbers for the explanatory views, computed by the engine's own kernels: a loss as a function
-of one prediction, an activation and its derivative, a classifier's output over the plane and its
-accuracy."""
+"""Numbers for the explanatory views, computed by the engine's own kernels (through
+engine.backend): a loss as a function of one prediction, an activation and its derivative, a
+classifier's output over the plane and its accuracy."""
 from __future__ import annotations
 
 import numpy as np
 
-from . import kernels as K
+from . import backend
+from .codes import CE_CLIP_LO
 from .config import Config
 from .model import Problem
 from .registry import ACTIVATIONS
@@ -20,14 +21,14 @@ def loss_shape(cfg: Config, loss: str, preds, target: float) -> tuple[np.ndarray
     problem = _problem_for(c)
     preds = np.ascontiguousarray(preds, dtype=np.float64)
     out, dout = np.empty_like(preds), np.empty_like(preds)
-    K.loss_curve(problem.spec(c), preds, float(target), out, dout)
+    backend.loss_curve(problem.spec(c), preds, float(target), out, dout)
     return out, dout
 
 
 def activation(name: str, z) -> tuple[np.ndarray, np.ndarray]:
     z = np.ascontiguousarray(z, dtype=np.float64)
     out, dout = np.empty_like(z), np.empty_like(z)
-    K.activation_curve(ACTIVATIONS[name].code, z, out, dout)
+    backend.activation_curve(ACTIVATIONS[name].code, z, out, dout)
     return out, dout
 
 
@@ -35,7 +36,7 @@ def outputs(problem: Problem, spec, theta: np.ndarray, points: np.ndarray) -> np
     """The network's outputs (after the output activation) at each 2-D point (rows)."""
     XT = np.ascontiguousarray(np.asarray(points, dtype=np.float64).T)
     out = np.empty((XT.shape[1], problem.layout.sizes[-1]))
-    K.outputs_at(np.ascontiguousarray(theta, dtype=np.float64), XT, spec, out)
+    backend.outputs_at(np.ascontiguousarray(theta, dtype=np.float64), XT, spec, out)
     return out
 
 
@@ -84,4 +85,4 @@ def clipped_targets(problem: Problem, spec, theta, rows: tuple[int, int]) -> tup
         return 0, 0
     p = outputs(problem, spec, theta, problem.X[r0:r1])
     y = problem.Y[r0:r1]
-    return int(np.sum((y > 0) & (p < K.CE_CLIP_LO))), int(np.sum(y > 0))
+    return int(np.sum((y > 0) & (p < CE_CLIP_LO))), int(np.sum(y > 0))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import datasets, kernels as K
+from . import codes as C, datasets
 from .config import Config, ConfigError, validate
 from .registry import ACTIVATIONS, LOSSES, OBJECTIVE_DIM, OBJECTIVES, OPTIMIZERS, REDUCTIONS, REGULARIZERS
 
@@ -115,41 +115,41 @@ class Problem:
         """(net, hyper) for the kernels, from this problem and a run's configuration."""
         lay = self.layout
         L = lay.layers
-        net = np.zeros(K.N_HEAD + K.NL * L, dtype=np.int64)
-        net[K.N_KIND] = K.KIND_OBJECTIVE if self.objective else K.KIND_NETWORK
-        net[K.N_OBJ] = OBJECTIVES[cfg.data.name].code if self.objective else -1
-        net[K.N_LOSS] = LOSSES[cfg.loss.name].code
-        net[K.N_RED] = REDUCTIONS[cfg.loss.reduction].code
-        net[K.N_REG] = REGULARIZERS[cfg.reg.kind].code
-        net[K.N_OPT] = OPTIMIZERS[cfg.optimizer.name].code
-        net[K.N_NESTEROV] = int(cfg.optimizer.nesterov)
-        net[K.N_EMA] = (K.EMA_OFF if not cfg.ema.enabled else
-                        K.EMA_NUM_UPDATES if cfg.ema.num_updates else K.EMA_FIXED)
-        net[K.N_BATCH] = cfg.batch
-        net[K.N_T0] = t0
-        net[K.N_LAYERS] = L
-        net[K.N_UNITS] = sum(lay.sizes)
+        net = np.zeros(C.N_HEAD + C.NL * L, dtype=np.int64)
+        net[C.N_KIND] = C.KIND_OBJECTIVE if self.objective else C.KIND_NETWORK
+        net[C.N_OBJ] = OBJECTIVES[cfg.data.name].code if self.objective else -1
+        net[C.N_LOSS] = LOSSES[cfg.loss.name].code
+        net[C.N_RED] = REDUCTIONS[cfg.loss.reduction].code
+        net[C.N_REG] = REGULARIZERS[cfg.reg.kind].code
+        net[C.N_OPT] = OPTIMIZERS[cfg.optimizer.name].code
+        net[C.N_NESTEROV] = int(cfg.optimizer.nesterov)
+        net[C.N_EMA] = (C.EMA_OFF if not cfg.ema.enabled else
+                        C.EMA_NUM_UPDATES if cfg.ema.num_updates else C.EMA_FIXED)
+        net[C.N_BATCH] = cfg.batch
+        net[C.N_T0] = t0
+        net[C.N_LAYERS] = L
+        net[C.N_UNITS] = sum(lay.sizes)
         uin = 0
         weights = [b for b in lay.blocks if b.is_weight]
         biases = {b.name[1:]: b for b in lay.blocks if not b.is_weight}
         for l in range(L):
-            b = K.N_HEAD + K.NL * l
-            net[b + K.L_NIN], net[b + K.L_NOUT] = lay.sizes[l], lay.sizes[l + 1]
-            net[b + K.L_ACT] = ACTIVATIONS[lay.activations[l]].code
+            b = C.N_HEAD + C.NL * l
+            net[b + C.L_NIN], net[b + C.L_NOUT] = lay.sizes[l], lay.sizes[l + 1]
+            net[b + C.L_ACT] = ACTIVATIONS[lay.activations[l]].code
             bias = biases.get(str(l + 1))
-            net[b + K.L_BIAS] = int(bias is not None)
-            net[b + K.L_WOFF] = weights[l].offset
-            net[b + K.L_BOFF] = bias.offset if bias is not None else 0
-            net[b + K.L_UIN] = uin
+            net[b + C.L_BIAS] = int(bias is not None)
+            net[b + C.L_WOFF] = weights[l].offset
+            net[b + C.L_BOFF] = bias.offset if bias is not None else 0
+            net[b + C.L_UIN] = uin
             uin += lay.sizes[l]
         o = cfg.optimizer
-        hyper = np.zeros(K.N_HYPER)
-        hyper[K.H_MOMENTUM], hyper[K.H_BETA1], hyper[K.H_BETA2] = o.momentum, o.beta1, o.beta2
-        hyper[K.H_EPS], hyper[K.H_RHO], hyper[K.H_RMS_EPS] = o.epsilon, o.rho, o.rms_epsilon
-        hyper[K.H_COST], hyper[K.H_PROFIT] = cfg.loss.cost, cfg.loss.profit
-        hyper[K.H_LAM] = cfg.reg.lam if cfg.reg.kind != "none" else 0.0
-        hyper[K.H_EMA_DECAY] = cfg.ema.decay
-        hyper[K.H_LEAKY] = 0.2  # tf.nn.leaky_relu's default alpha
+        hyper = np.zeros(C.N_HYPER)
+        hyper[C.H_MOMENTUM], hyper[C.H_BETA1], hyper[C.H_BETA2] = o.momentum, o.beta1, o.beta2
+        hyper[C.H_EPS], hyper[C.H_RHO], hyper[C.H_RMS_EPS] = o.epsilon, o.rho, o.rms_epsilon
+        hyper[C.H_COST], hyper[C.H_PROFIT] = cfg.loss.cost, cfg.loss.profit
+        hyper[C.H_LAM] = cfg.reg.lam if cfg.reg.kind != "none" else 0.0
+        hyper[C.H_EMA_DECAY] = cfg.ema.decay
+        hyper[C.H_LEAKY] = 0.2  # tf.nn.leaky_relu's default alpha
         return net, hyper
 
     def initial_theta(self, cfg: Config) -> np.ndarray:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import kernels as K
+from . import backend
+from . import codes as C
 from .config import Config, ConfigError, validate
 from .model import Problem
 from .registry import SLOT_NAMES
@@ -32,7 +33,9 @@ RESTART_GROUPS = ("data", "model", "loss", "reg", "init", "ema", "batch")
 
 class Run:
     # train with the kernel fixed to this network's structure once it is compiled (see
-    # kernels.ready_advance); False keeps the generic kernel (the benchmark compares the two)
+    # kernels.ready_advance); False keeps the generic kernel (the benchmark compares the two).
+    # While engine.backend serves "advance" with numpy (a first launch, before the compile),
+    # every run trains with numpy_kernels.advance.
     fixed_kernels = True
     _structure_of = None      # the net array _structure was computed from
 
@@ -206,12 +209,12 @@ class Run:
             got, div = self._kernel(args)(*args)
             self._len += got        # (rows past the length always have known/eknown False)
             done += got
-            if div == K.INTERRUPTED:
+            if div == C.INTERRUPTED:
                 break
-            if div == K.DIV_THETA:      # update step+1 made θ non-finite; state is at step
+            if div == C.DIV_THETA:      # update step+1 made θ non-finite; state is at step
                 self.diverged_at = self.step + 1
                 break
-            if div == K.DIV_LOSS:       # the state after `step` updates has a non-finite loss
+            if div == C.DIV_LOSS:       # the state after `step` updates has a non-finite loss
                 bad = self.step
                 if bad > 0:
                     self.truncate(bad - 1)
@@ -221,11 +224,17 @@ class Run:
         return done
 
     def _kernel(self, args, compile: bool = False):
+        if not compile and backend.serving_numpy("advance"):
+            return backend.impl("advance").advance
+        return self._compiled_kernel(args, compile)
+
+    def _compiled_kernel(self, args, compile: bool = False):
+        K = backend.compiled()
         if not self.fixed_kernels:
             return K.advance
         net = self._spec[0]
         if self._structure_of is not net:   # the key only changes with the spec (once per chunk saved)
-            self._structure, self._structure_of = K.structure(net, self.problem.n), net
+            self._structure, self._structure_of = C.structure(net, self.problem.n), net
         return K.ready_advance(self._structure, args, compile)
 
     def _kernel_args(self, lrs=_NO_RATES, k: int = 0, row: int = 0, m: int = 0, interrupt=None) -> tuple:
@@ -249,8 +258,8 @@ class Run:
 
     def fixed_kernel_ready(self) -> bool:
         """Whether the kernel fixed to this run's structure is compiled or in the disk cache
-        (it is then used from the next advance on)."""
-        return self._kernel(self._kernel_args()) is not K.advance
+        (it is then used from the next advance on, once the compiled kernels serve)."""
+        return self._compiled_kernel(self._kernel_args()) is not backend.compiled().advance
 
     def truncate(self, k: int) -> None:
         """Go back to the state after k updates (or the last recorded step before k when the
@@ -352,15 +361,15 @@ class Run:
     def evaluate(self, thetas: np.ndarray, with_penalty: bool = False) -> np.ndarray:
         thetas = np.ascontiguousarray(np.atleast_2d(thetas), dtype=np.float64)
         out = np.empty(thetas.shape[0])
-        K.losses_at(thetas, self.problem.data, (0, self.problem.n), self._spec, with_penalty, out)
+        backend.losses_at(thetas, self.problem.data, (0, self.problem.n), self._spec, with_penalty, out)
         return out
 
     def batch_gradient(self, k: int) -> np.ndarray:
         """The gradient update k+1 used (at θ after k updates, on its batch, with the penalty)."""
-        rows = K.batch_rows(self._spec[0], self.problem.n, k)
+        rows = C.batch_rows(self._spec[0], self.problem.n, k)
         r = int(self.rows([k])[0])
         out = np.empty((1, self.problem.layout.size))
-        K.grads_at(np.ascontiguousarray(self._h["theta"][r:r + 1]), self.problem.data, rows,
+        backend.grads_at(np.ascontiguousarray(self._h["theta"][r:r + 1]), self.problem.data, rows,
                    self._spec, True, out)
         return out[0]
 

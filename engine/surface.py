@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernels as K
+from . import backend
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def grid_losses(problem, spec, plane: Plane, a: np.ndarray, b: np.ndarray,
     A, B = np.meshgrid(a, b)
     thetas = np.ascontiguousarray(plane.lift(A, B))
     out = np.empty(thetas.shape[0])
-    K.losses_at(thetas, problem.data, (0, problem.n), spec, with_penalty, out)
+    backend.losses_at(thetas, problem.data, (0, problem.n), spec, with_penalty, out)
     return out.reshape(B.shape)
 
 
@@ -100,7 +100,7 @@ def grid_gradients(problem, spec, plane: Plane, a: np.ndarray, b: np.ndarray,
     A, B = np.meshgrid(a, b)
     thetas = np.ascontiguousarray(plane.lift(A, B))
     out = np.empty_like(thetas)
-    K.grads_at(thetas, problem.data, (0, problem.n), spec, with_penalty, out)
+    backend.grads_at(thetas, problem.data, (0, problem.n), spec, with_penalty, out)
     ga = out @ plane.d1 / max(plane.d1 @ plane.d1, 1e-300)
     gb = out @ plane.d2 / max(plane.d2 @ plane.d2, 1e-300)
     return ga.reshape(B.shape), gb.reshape(B.shape)
@@ -110,7 +110,7 @@ def curve_losses(problem, spec, w: np.ndarray, with_penalty: bool = False) -> np
     """1-parameter problems: loss at each w."""
     thetas = np.ascontiguousarray(np.asarray(w, dtype=np.float64).reshape(-1, 1))
     out = np.empty(thetas.shape[0])
-    K.losses_at(thetas, problem.data, (0, problem.n), spec, with_penalty, out)
+    backend.losses_at(thetas, problem.data, (0, problem.n), spec, with_penalty, out)
     return out
 
 

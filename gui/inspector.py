@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QTab
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine.explain import clipped_targets
-from engine.kernels import batch_rows
+from engine.codes import batch_rows
 from engine.registry import SLOT_NAMES
 from gui.draw_rate import RefreshWhilePlaying
 from gui.i18n import LANGUAGE, tr
