@@ -36,6 +36,16 @@ def serving_numpy(name: str | None = None) -> bool:
     return bool(_numpy) if name is None else name in _numpy
 
 
+def loaded(name: str | None = None) -> bool:
+    """Whether the compiled kernel ``name`` is in memory in this process (None: whether numba's
+    kernels are imported at all).  Looks without importing numba."""
+    import sys
+    kernels = sys.modules.get(__package__ + ".kernels")
+    if kernels is None or name is None:
+        return kernels is not None
+    return bool(getattr(kernels, name).overloads)
+
+
 def compiled():
     """The numba kernels module (importing it loads numba; nothing is compiled here)."""
     from . import kernels

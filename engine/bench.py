@@ -5,7 +5,8 @@ recorded exactly as the window records it), with the kernel fixed to the run's n
 (compiled, or loaded from numba's cache, before timing; ``engine.precompile``) and, beside it, the
 generic kernel.  The numpy loop (``engine.reference.train``) is measured in the same process, so
 the ratio compares like with like on the same machine state.
-Start-up is measured in subprocesses with an empty and then a warm numba cache.
+Start-up is measured in subprocesses with an empty and then a warm numba cache: the headless
+``run`` and the window's launch (time to a drawn loss surface, ``gui.bench_launch``).
 """
 from __future__ import annotations
 
@@ -93,6 +94,38 @@ def print_window_table(figures: dict) -> None:
             print(f"{name:<26}{g['fps']:>6.0f}{g['median_ms']:>11.1f}{g['p95_ms']:>9.1f}{g['steps_reached']:>16,}")
 
 
+def launch_figures() -> dict:
+    """The window's first launch (empty numba cache) and a warm one: seconds from starting the
+    process to the window, the drawn loss surface, a step, and every kernel compiled
+    (``gui.bench_launch``, in a subprocess; a real X window when there is a display)."""
+    code = ("import json, os, sys; from gui.bench_launch import cold_and_warm; "
+            "print(json.dumps(cold_and_warm())); sys.stdout.flush(); os._exit(0)")
+    try:
+        res = subprocess.run([sys.executable, "-c", code], cwd=str(ROOT), capture_output=True, text=True,
+                             timeout=900)
+        doc = json.loads(res.stdout.strip().splitlines()[-1])
+    except (subprocess.TimeoutExpired, ValueError, IndexError) as exc:
+        return {"error": str(exc)}
+    doc["platform"] = "xcb" if os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM", "xcb") == "xcb" \
+        else os.environ.get("QT_QPA_PLATFORM", "offscreen")
+    return doc
+
+
+def _launch_text(doc: dict) -> list[str]:
+    if "error" in doc:
+        return [f"window launch: not measured ({doc['error']})"]
+    out = []
+    for key, name in (("cold", "first launch (empty numba cache)"), ("warm", "warm launch (cache filled)")):
+        d = doc.get(key, {})
+        if "error" in d or "surface" not in d:
+            out.append(f"{name}: not measured ({d.get('error', 'no surface')})")
+            continue
+        out.append(f"{name}: window {d['window']:.2f} s, loss surface drawn {d['surface']:.2f} s, a step "
+                   f"{d.get('step', float('nan')):.2f} s, every kernel compiled {d.get('compiled', float('nan')):.1f} s")
+    out[0] += f" [{doc.get('platform')}]"
+    return out
+
+
 def main(args) -> int:
     if args.window:
         figures = window_figures(args.preset or None)
@@ -113,6 +146,7 @@ def main(args) -> int:
     doc = {"cases": rows, "startup": startup_seconds()}
     if not args.no_gui:
         doc["window"] = window_figures(args.preset or None)
+        doc["launch"] = launch_figures()
     if args.json:
         print(json.dumps(doc))
         return 0
@@ -125,6 +159,8 @@ def main(args) -> int:
     s = doc["startup"]
     print(f"time to first result (run --preset opt4_1 --json): cold cache {s['cold_cache_s']:.2f} s, "
           f"warm cache {s['warm_cache_s']:.2f} s")
+    for line in _launch_text(doc["launch"]) if "launch" in doc else []:
+        print(line)
     if "window" in doc:
         print_window_table(doc["window"])
     return 0

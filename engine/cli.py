@@ -110,10 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     pre = sub.add_parser("precompile", help="compile the fast kernels fixed to the presets' networks "
                                             "(once per machine; training uses them when present)")
     pre.add_argument("--preset", action="append", default=[], help="only this preset (repeatable)")
+    pre.add_argument("--engine", action="store_true",
+                     help="compile the generic kernels instead, one progress line each (the window runs this "
+                          "in the background on a first launch)")
     bench = sub.add_parser("bench", help="engine throughput against a plain numpy loop")
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--quick", action="store_true", help="fewer repetitions")
-    bench.add_argument("--no-gui", action="store_true", help="skip the window frame-rate figures")
+    bench.add_argument("--no-gui", action="store_true", help="skip the window figures (frame rates, launch times)")
     bench.add_argument("--window", action="store_true",
                        help="only the window: fps and frame times while playing every preset (4 s each)")
     bench.add_argument("--preset", action="append", default=[], help="--window: only this preset (repeatable)")
@@ -134,6 +137,9 @@ def main(argv: list[str]) -> int:
             _cache_notice()
             return cmd_run(args)
         if args.command == "precompile":
+            if args.engine:
+                from .warmup import main as warmup_main
+                return warmup_main()
             for name in args.preset:
                 P.get(name)  # an unknown name is a usage error before any compiling
             from .precompile import main as precompile_main

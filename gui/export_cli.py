@@ -120,7 +120,7 @@ def _main(argv: list[str]) -> int:
     session = Session(preset.name)
     view = None
     try:
-        session.warm_up_blocking()
+        session.warm_up_blocking(on_demand=True)     # compiles only the kernels this view calls
         if args.label:
             keep_only_run(session, args.label)
         if session.runs:

@@ -16,24 +16,20 @@ import time
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from engine import jit
+from engine import backend
 from engine import presets as P
 from engine.config import Config, ConfigError
 from engine.run import Comparison, Run
 from gui.draw_rate import DrawTurns
 from gui.field_names import error_text
 from gui.i18n import tr
-from gui.precompiler import Precompiler
+from gui.precompiler import Kernels
+from gui.trainer import MAX_SPEED, TICK_MS, Trainer  # noqa: F401 - MAX_SPEED: re-exported
 
-TICK_MS = 15
-MAX_SPEED = 10 ** 7
 SYNC_LIMIT = 2000    # up to this many updates per frame the timer applies them itself
-CHUNK_S = 0.001      # the worker's target time per locked chunk (the window waits up to one for a frame)
-THIN_GUARD_S = 0.004  # the worker thins a history only while the next frame is at least this far off
 HISTORY_BYTES = 16 * 2 ** 20   # for all runs together; older history is thinned beyond it
-TRAINER_NICE = 5
 
 
 def _with_derived_defaults(run: Run, cfg: Config, path: str) -> Config:
@@ -45,63 +41,16 @@ def _with_derived_defaults(run: Run, cfg: Config, path: str) -> Config:
     return cfg
 
 
+def _parallel_threads(n: int | None) -> None:
+    """engine.jit.parallel_threads once numba is loaded (before that nothing compiled runs here)."""
+    if backend.loaded():
+        from engine import jit
+        jit.parallel_threads(n)
+
+
 def _plain(value):
     """A setting's value as JSON can hold it (tuples become lists)."""
     return list(value) if isinstance(value, tuple) else value
-
-
-class _Trainer(threading.Thread):
-    """Trains the session's runs while ``go`` is set; never touches a widget."""
-
-    def __init__(self, session: "Session"):
-        super().__init__(name="descent-trainer", daemon=True)
-        self.session = session
-        self.go = threading.Event()
-        self.stop = False
-        self.fresh = False     # set at each start of play: look for cached fixed kernels first
-
-    def run(self) -> None:
-        s = self.session
-        chunk = 64
-        jit.lower_thread_priority(TRAINER_NICE)   # the window draws first when both cores are busy
-        while True:
-            self.go.wait()
-            if self.stop:
-                return
-            if self.fresh:        # loading a cached fixed kernel takes ~20 ms: not under the lock
-                self.fresh = False
-                for r in list(s.runs):
-                    try:
-                        r.fixed_kernel_ready()
-                    except Exception:  # noqa: BLE001 - best effort off the lock: the run keeps the generic kernel
-                        pass
-            with s.lock:
-                if not self.go.is_set() or self.stop:
-                    continue
-                if all(r.finished for r in s.runs):
-                    self.go.clear()
-                    continue
-                t = time.perf_counter()
-                # thinning a full history holds the lock ~1 ms per run: only early in a frame period
-                done = s._advance_all(chunk, s._interrupt, thin_until=s._next_frame_at - THIN_GUARD_S, play=True)
-                dt = time.perf_counter() - t
-            if not done:           # interrupted, or every history full until the next frame's thinning
-                time.sleep(0.0005)
-                continue
-            per_run = done / max(len(s.runs), 1)       # (a run may have stopped early)
-            chunk = int(np.clip((chunk * CHUNK_S * per_run / max(dt, 1e-6)) ** 0.5, 1, 1 << 16))
-            if s.speed < MAX_SPEED:   # rate limit: speed updates per frame of TICK_MS
-                time.sleep(max(0.0, per_run * TICK_MS / 1000.0 / s.speed - dt))
-            else:
-                time.sleep(0)  # let the GUI thread take the lock
-
-
-class _Warmup(QThread):
-    """Compiles (or loads from cache) every kernel once, off the GUI thread."""
-
-    def run(self):  # noqa: D401 - Qt override
-        from engine.warmup import warm_up
-        warm_up()
 
 
 class Session(QObject):
@@ -110,7 +59,9 @@ class Session(QObject):
     playing_changed = Signal(bool)    # playing?
     config_changed = Signal(str)      # run label ("" = all runs)
     message = Signal(str, str)        # (level: info|warning|error|diverged, one-line text)
-    ready = Signal()                  # kernels compiled; views may compute
+    ready = Signal()                  # the engine serves (numpy until compiled); views may compute
+    compile_progress = Signal(str, int, int)  # (kernel being compiled, kernels done, kernels to compile)
+    compiled = Signal()               # every kernel compiled and serving (faster fixed ones may follow)
 
     def __init__(self, preset: str = "opt4_1", parent=None):
         super().__init__(parent)
@@ -124,7 +75,7 @@ class Session(QObject):
         self.lock = threading.RLock()
         self._interrupt = np.zeros(1, np.int64)   # set: the trainer's kernel stops early (see _locked_now)
         self._next_frame_at = math.inf    # perf_counter of the next play frame (inf: none expected)
-        self._trainer: _Trainer | None = None
+        self._trainer: Trainer | None = None
         self._reported: dict[str, int] = {}
         self._replaying = False
         self._last_tick: float | None = None    # perf_counter of the last play tick
@@ -134,11 +85,11 @@ class Session(QObject):
         self._timer.setInterval(TICK_MS)
         self._timer.setTimerType(Qt.PreciseTimer)
         self._timer.timeout.connect(self._on_timer_timeout)
-        self._warm: _Warmup | None = None
         self.draw_turns = DrawTurns()     # which views draw in each frame while playing
-        self.precompiler = Precompiler(self)
-        self.precompiler.started.connect(self._on_precompile_started)
-        self.precompiler.finished.connect(self._on_precompile_finished)
+        self.kernels = Kernels(self)      # numpy at once, then the compiled kernels (gui.precompiler)
+        self.kernels.progress.connect(self.compile_progress)
+        self.kernels.compiled.connect(self._on_kernels_compiled)
+        self.kernels.message.connect(self.message)
         self._build()
 
     @contextlib.contextmanager
@@ -159,50 +110,49 @@ class Session(QObject):
         return self._locked_now()
 
     # --- lifecycle ----------------------------------------------------------------------------
-    def start_warmup(self) -> None:
-        """Compile kernels in the background; ``ready`` fires when done."""
-        if self.is_ready or self._warm is not None:
-            return
-        self._warm = _Warmup(self)
-        self._warm.finished.connect(self._on_warm_finished)
-        self._warm.start()
+    @property
+    def is_compiled(self) -> bool:
+        """Whether every generic kernel is compiled and serving (numpy serves until then)."""
+        return self.kernels.is_compiled
 
-    def warm_up_blocking(self) -> None:
-        from engine.warmup import warm_up
-        warm_up()
-        self._on_warm_finished()
+    def start_warmup(self, delay_ms: int = 0) -> None:
+        """Live at once: ``ready`` fires now, numpy serving every kernel not yet compiled (see
+        engine.backend); the compiled kernels take over in the background (from ``delay_ms``
+        on) as each lands (``compile_progress``; a first launch compiles them in a child
+        process, ~30 s) and ``compiled`` fires when all have."""
+        self.kernels.start(delay_ms)
+        self._set_ready()
 
-    def _on_warm_finished(self) -> None:
-        self.is_ready = True
-        self._warm = None
-        self.ready.emit()
-        if jit.CACHE_NOTICE:     # the kernels compiled in memory: say so once they are ready
-            self.message.emit("warning", jit.CACHE_NOTICE)
-        self.frame.emit()
+    def warm_up_blocking(self, on_demand: bool = False) -> None:
+        """The compiled kernels serve now (compiled here first, or with ``on_demand`` each at
+        its first call)."""
+        self.kernels.compile_now(on_demand)
+        self._set_ready()
+
+    def _set_ready(self) -> None:
+        if not self.is_ready:
+            self.is_ready = True
+            self.ready.emit()
+            self.frame.emit()
+
+    def _on_kernels_compiled(self) -> None:
+        _parallel_threads(1 if self.playing else None)
+        self.compiled.emit()
         self._precompile()
 
     def _precompile(self) -> None:
         """Have the faster kernels fixed to this preset's networks compiled in the background."""
-        if self.is_ready and not self.is_demo:
-            self.precompiler.request(self.preset.name, self.runs)
-
-    def _on_precompile_started(self, name: str) -> None:
-        self.message.emit("info", tr("Compiling faster kernels for {preset} in the background "
-                                     "(once; training goes on meanwhile)", preset=name))
-
-    def _on_precompile_finished(self, name: str) -> None:
-        self.message.emit("info", tr("Faster kernels ready for {preset}", preset=name))
+        if not self.is_demo:
+            self.kernels.request_fixed(self.preset.name, self.runs)
 
     def shutdown(self) -> None:
         self.pause()
-        self.precompiler.stop()
+        self.kernels.stop()
         if self._trainer is not None:
             self._trainer.stop = True
             self._trainer.go.set()
             self._trainer.join(timeout=2.0)
             self._trainer = None
-        if self._warm is not None:
-            self._warm.wait()
 
     # --- structure ----------------------------------------------------------------------------
     @property
@@ -422,7 +372,7 @@ class Session(QObject):
             return
         self._replaying = self.cursor < self.head
         self._last_tick, self._owed = None, 0.0
-        jit.parallel_threads(1)          # the trainer thread has the other core while playing
+        _parallel_threads(1)             # the trainer thread has the other core while playing
         self._timer.start()
         self.playing_changed.emit(True)
 
@@ -434,7 +384,7 @@ class Session(QObject):
         if self._timer.isActive():
             self._timer.stop()
             self._next_frame_at = math.inf
-            jit.parallel_threads(None)
+            _parallel_threads(None)
             self.draw_turns.clear()      # every dirty view redraws now that play stopped
             with self.lock:
                 behind = [r.step for r in self.runs if not r.finished]
@@ -480,7 +430,7 @@ class Session(QObject):
         elif self._trainer is None or not self._trainer.go.is_set():
             self._truncate_to_cursor()
             if self._trainer is None:
-                self._trainer = _Trainer(self)
+                self._trainer = Trainer(self)
                 self._trainer.start()
             self._trainer.fresh = True
             self._trainer.go.set()

@@ -1,5 +1,5 @@
 """The status bar: step, loss and rate per run, the engine's steps per second, messages, and the
-first-launch progress while the kernels compile.
+first-launch progress while the kernels compile in the background (which kernel, how many done).
 
 Nothing in it sets a width from its text: every label elides (the whole text is its tooltip), so
 neither many runs nor a long message widen the window.  Every message is also kept in ``log``
@@ -53,16 +53,27 @@ class StatusBar(RefreshWhilePlaying, QStatusBar):
         session.frame.connect(self._on_session_frame)
         session.message.connect(self._on_session_message)
         session.ready.connect(self._on_session_ready)
+        session.compile_progress.connect(self._on_session_compile_progress)
+        session.compiled.connect(self._on_session_compiled)
+        self._compiling: tuple[str, int, int] | None = None   # (kernel, done, total) while compiling
         session.rebuilt.connect(self._on_session_rebuilt)
         session.playing_changed.connect(self._on_session_playing_changed)
         LANGUAGE.changed.connect(self._on_language_changed)
-        self._show_progress(not session.is_ready)
+        self._show_progress()
         self.refresh()
 
-    def _show_progress(self, on: bool) -> None:
+    def _show_progress(self) -> None:
+        on = self._compiling is not None
         self.progress.setVisible(on)
         self.progress_label.setVisible(on)
-        self.progress_label.setText(tr("Compiling the engine (first launch only)…"))
+        if on:
+            kernel, done, total = self._compiling
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+            self.progress_label.setText(tr("First launch: compiling the engine ({done}/{total}: {kernel})",
+                                           kernel=kernel, done=done, total=total))
+            self.progress_label.setToolTip(tr("numba compiles the engine's kernels once, in the background; until "
+                                              "each is ready, numpy trains and draws (same numbers, slower)"))
 
     def refresh(self) -> None:
         s = self.session
@@ -112,12 +123,19 @@ class StatusBar(RefreshWhilePlaying, QStatusBar):
             self.show_text(level, text)
 
     def _on_session_ready(self) -> None:
-        self._show_progress(False)
         self.refresh()
+
+    def _on_session_compile_progress(self, kernel: str, done: int, total: int) -> None:
+        self._compiling = (kernel, done, total)
+        self._show_progress()
+
+    def _on_session_compiled(self) -> None:
+        self._compiling = None
+        self._show_progress()
 
     def _on_session_rebuilt(self) -> None:
         self.sticky_label.hide()
 
     def _on_language_changed(self, _code: str) -> None:
-        self._show_progress(not self.session.is_ready)
+        self._show_progress()
         self.refresh()

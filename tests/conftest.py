@@ -98,6 +98,14 @@ def settings_tmp(tmp_path):
     return path
 
 
+@pytest.fixture(autouse=True)
+def _compiled_kernels_serve():
+    """A test that has numpy serve the kernels (engine.backend) hands the compiled ones back."""
+    yield
+    from engine import backend
+    backend.serve_compiled()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _engine_warm():
     """Compile (or load from the numba cache) every kernel once, not in each test."""

@@ -1,12 +1,16 @@
 """The window shell driven through its widgets, actions and keys (offscreen)."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel
 
+from engine import backend
 from engine import presets as P
 from gui import main_window as MW
+from gui import precompiler as PC
 from gui.i18n import LANGUAGE
 from gui.main_window import MainWindow
 from gui.session import MAX_SPEED, Session
@@ -51,11 +55,45 @@ def test_window_opens_with_title_docks_and_size(win):
 def test_transport_disabled_until_ready(qtbot, settings_tmp):
     session, window = open_window(qtbot, ready=False)
     assert not window.transport.action_step.isEnabled()
-    assert window.status.progress.isVisibleTo(window.status)
+    assert not window.status.progress.isVisibleTo(window.status)     # nothing is being compiled
     session.warm_up_blocking()
     assert window.transport.action_step.isEnabled()
     assert not window.status.progress.isVisibleTo(window.status)
     window.close()
+
+
+def test_live_at_once_while_the_engine_compiles(qtbot, settings_tmp, monkeypatch):
+    """As on a first launch: nothing compiled yet; numpy serves, the window trains and draws at
+    once, the status bar says what is being compiled, and the compiled kernels take over."""
+    gate = threading.Event()
+
+    def compile_slowly(self):            # EngineWarmup.run, held until the test lets it finish
+        self.progress.emit("advance", 0, 6)
+        gate.wait(30)
+        for name in backend.KERNELS:
+            self._serve(name)
+    monkeypatch.setattr(PC.EngineWarmup, "run", compile_slowly)
+    monkeypatch.setattr(backend, "loaded", lambda name=None: False)
+    session, window = open_window(qtbot, ready=False)
+    session.start_warmup()
+    try:
+        assert backend.serving_numpy("advance") and session.is_ready and not session.is_compiled
+        assert window.transport.action_step.isEnabled()
+        window.transport.action_step.trigger()
+        assert session.head == 1
+        surface = window.views["surface"]
+        qtbot.waitUntil(lambda: surface.surface is not None and window.status.progress.isVisibleTo(window.status))
+        assert "compiling the engine (0/6: advance)" in window.status.progress_label.text()
+        with qtbot.waitSignal(session.compiled):
+            gate.set()
+        assert not backend.serving_numpy() and session.is_compiled
+        assert not window.status.progress.isVisibleTo(window.status)
+        window.transport.action_step.trigger()
+        assert session.head == 2
+    finally:
+        gate.set()
+        session.shutdown()
+        window.close()
 
 
 def test_preset_switch_from_the_picker(win):
