@@ -7,7 +7,8 @@ just before it started this process; else this process's start) at which:
 the runs' paths,  ``step``  → (a key press) advanced the runs,  ``play``  Space played 100 more
 steps,  ``compiled``  every compiled kernel serves (a first launch compiles them meanwhile).
 ``launch(cache_dir)`` runs that process with ``NUMBA_CACHE_DIR=cache_dir`` (empty: a first launch)
-and returns the figures.
+and returns the figures; ``until="play"`` ends it once it is live (a compile in progress is
+stopped) instead of when every kernel is compiled.
 """
 from __future__ import annotations
 
@@ -21,12 +22,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 T0_ENV = "DESCENT_LAUNCH_T0"
+UNTIL_ENV = "DESCENT_LAUNCH_UNTIL"
 PREFIX = "LAUNCH "
 
 
-def launch(cache_dir: str, timeout: float = 300.0, env: dict | None = None) -> dict:
+def launch(cache_dir: str, timeout: float = 300.0, env: dict | None = None, until: str = "compiled") -> dict:
     """Start the window in a new process with this numba cache; its figures (or {"error": …})."""
     env = dict(os.environ if env is None else env, NUMBA_CACHE_DIR=str(cache_dir))
+    env[UNTIL_ENV] = until
     env.setdefault("QT_QPA_PLATFORM", "xcb" if env.get("DISPLAY") else "offscreen")
     settings = tempfile.mkdtemp(prefix="descent-launch-")
     env.update(XDG_CONFIG_HOME=settings, DESCENT_LOG=os.path.join(settings, "descent.log"),
@@ -52,9 +55,9 @@ def cold_and_warm() -> dict:
 class _Probe:
     """Watches the window from a timer in its own event loop; presses → and Space like a user."""
 
-    def __init__(self, app, t0: float, timeout: float):
+    def __init__(self, app, t0: float, timeout: float, until: str):
         from PySide6.QtCore import QObject, QTimer
-        self.app, self.t0, self.timeout = app, t0, timeout
+        self.app, self.t0, self.timeout, self.until = app, t0, timeout, until
         self.marks: dict[str, float] = {}
         self.window = self.view = None
         self._played_from = None
@@ -114,7 +117,7 @@ class _Probe:
             self._mark("play")
         if s.is_compiled:
             self._mark("compiled")
-        if "play" in self.marks and "compiled" in self.marks:
+        if "play" in self.marks and self.until in self.marks:
             self._finish(dict(self.marks))
         elif time.time() - self.t0 > self.timeout:
             self._finish(dict(self.marks, error="timed out"))
@@ -122,6 +125,8 @@ class _Probe:
     def _finish(self, doc: dict) -> None:
         self._timer.stop()
         print(PREFIX + json.dumps(doc), flush=True)
+        if self.window is not None:
+            self.window.session.shutdown()     # ends a compile in progress: no orphaned child
         os._exit(0)
 
 
@@ -131,7 +136,8 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)   # as gui.app does
     app = QApplication(["Descent"])
-    _probe = _Probe(app, t0, float(os.environ.get("DESCENT_LAUNCH_TIMEOUT", "280")))   # noqa: F841
+    _probe = _Probe(app, t0, float(os.environ.get("DESCENT_LAUNCH_TIMEOUT", "280")),   # noqa: F841
+                    os.environ.get(UNTIL_ENV, "compiled"))
     from gui.app import main as gui_main
     return gui_main(["--preset", "opt4_1"])
 
