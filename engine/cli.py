@@ -128,6 +128,8 @@ def main(argv: list[str]) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command == "presets":
+            if not P.all_presets():
+                raise UsageError(f"no presets found (looked in {P.searched()})")
             for p in P.all_presets().values():
                 print(f"{p.name}\t{p.description}")
             return 0

@@ -1,4 +1,4 @@
-"""Presets: named configurations stored as JSON in ``resources/presets/``.
+"""Presets: named configurations stored as JSON in ``resources/presets/`` (see engine.resources).
 
 A preset file holds ``name``, ``description`` (one line), ``kind`` (``race`` or ``ema_demo``),
 ``config`` (an :class:`engine.config.Config` as JSON, the settings every run shares) and ``runs``:
@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import resources
 from .config import Config, ConfigError, parse_one_line, read_json
 
-PRESET_DIR = Path(__file__).resolve().parent.parent / "resources" / "presets"
+PRESET_DIR: Path | None = resources.folder("presets")     # None: no presets found anywhere
 ORDER = ("opt4_1", "opt4_2", "opt4_3", "opt4_4", "opt4_5", "opt4_6", "opt4_7", "opt4_8")
 
 
@@ -80,7 +81,7 @@ def all_presets() -> dict[str, Preset]:
     if _cache is None:
         found = {}
         SKIPPED.clear()
-        for p in sorted(PRESET_DIR.glob("*.json")):
+        for p in sorted(PRESET_DIR.glob("*.json")) if PRESET_DIR is not None else []:
             try:
                 preset = load_file(p)
             except ConfigError as exc:   # a broken file must not take every other preset down
@@ -94,6 +95,13 @@ def all_presets() -> dict[str, Preset]:
 
 def get(name: str) -> Preset:
     presets = all_presets()
+    if not presets:
+        raise ConfigError(f"unknown preset {name!r}: no presets found (looked in {searched()})")
     if name not in presets:
         raise ConfigError(f"unknown preset {name!r} (allowed: {', '.join(presets)})")
     return presets[name]
+
+
+def searched() -> str:
+    """Where presets were looked for (for the error when there are none)."""
+    return str(PRESET_DIR) if PRESET_DIR is not None else resources.where("presets")

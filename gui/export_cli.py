@@ -103,8 +103,9 @@ def _main(argv: list[str]) -> int:
     animated = ext in (".gif", ".mp4")
     if not animated and (args.frames is not None or args.fps is not None):
         raise UsageError(f"--frames/--fps make an animation: give an --out ending in .gif or .mp4, not {ext}")
-    if ext == ".mp4" and shutil.which("ffmpeg") is None:
-        raise UsageError("MP4 export needs ffmpeg, which is not installed here; export a .gif instead")
+    from gui.export import NO_FFMPEG, ffmpeg_exe
+    if ext == ".mp4" and ffmpeg_exe() is None:
+        raise UsageError(NO_FFMPEG)
 
     from PySide6.QtWidgets import QApplication
 

@@ -1,8 +1,8 @@
 """The guide panel: what the chapter says about the current preset, in the interface language.
 
-Texts live in ``resources/guides.json``: preset name → language → question, formula, watch, claim,
-how_far; and per preset ``run_to``, the step to run to to see the chapter's claim (the button
-under the text runs there).
+Texts live in ``resources/guides.json`` (see engine.resources): preset name → language → question,
+formula, watch, claim, how_far; and per preset ``run_to``, the step to run to to see the chapter's
+claim (the button under the text runs there).
 """
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
+from engine import resources
 from gui.i18n import LANGUAGE, tr
 
-GUIDES_PATH = Path(__file__).resolve().parent.parent / "resources" / "guides.json"
+GUIDES_PATH = resources.file("guides.json") or resources.CHECKOUT / "guides.json"   # (missing: no guides)
 SECTIONS = (("question", "The question"), ("formula", "The formula"),
             ("watch", "What to watch"), ("claim", "What the chapter claims"), ("how_far", "How far to run"))
 

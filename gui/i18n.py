@@ -1,17 +1,17 @@
 """One translation function for every user-visible string.
 
 ``tr("Loss vs step")`` returns the text in the current interface language.  English strings are
-the keys; ``resources/i18n/zh*.json`` (merged) map them to Simplified Chinese.  Widgets listen to
+the keys; ``resources/i18n/zh*.json`` (merged; see engine.resources) map them to Simplified Chinese.  Widgets listen to
 ``LANGUAGE.changed`` and re-set their texts.
 """
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 from PySide6.QtCore import QObject, Signal
 
-I18N_DIR = Path(__file__).resolve().parent.parent / "resources" / "i18n"
+from engine import resources
+
+I18N_DIR = resources.folder("i18n")      # None: no translations found (English only)
 LANGUAGES = {"en": "English", "zh": "中文"}
 
 
@@ -26,7 +26,7 @@ class _Language(QObject):
     def table(self, code: str) -> dict[str, str]:
         if code not in self._tables:
             merged: dict[str, str] = {}
-            for path in sorted(I18N_DIR.glob(f"{code}*.json")):  # zh.json, then zh_*.json
+            for path in sorted(I18N_DIR.glob(f"{code}*.json")) if I18N_DIR else []:  # zh.json, then zh_*.json
                 try:
                     merged.update(json.loads(path.read_text(encoding="utf-8")))
                 except (OSError, json.JSONDecodeError, TypeError, ValueError):

@@ -1,4 +1,4 @@
-"""Export (PNG/SVG/CSV/GIF, history CSV), the export command, session files and the menus (offscreen)."""
+"""Export (PNG/SVG/CSV/GIF/MP4, history CSV), the export command, session files and the menus (offscreen)."""
 import csv
 import json
 import os
@@ -125,10 +125,40 @@ def test_cancelled_animation_leaves_no_file(qtbot, make_session, make_view, tmp_
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(shutil.which("ffmpeg") is not None, reason="ffmpeg is installed")
-def test_mp4_without_ffmpeg(qtbot, make_session, make_view, tmp_path):
+def _without_ffmpeg_on_path(monkeypatch, tmp_path) -> dict:
+    """PATH with every folder that holds an ffmpeg left out (as on a bare machine); the env."""
+    keep = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not (Path(d) / "ffmpeg").exists()]
+    monkeypatch.setenv("PATH", os.pathsep.join(keep))
+    monkeypatch.delenv("IMAGEIO_FFMPEG_EXE", raising=False)
+    assert shutil.which("ffmpeg") is None
+    return dict(os.environ)
+
+
+def _mp4_frames(path) -> tuple[dict, list[np.ndarray]]:
+    """Decode an MP4 back (imageio-ffmpeg's reader): its metadata and every frame as RGB."""
+    import imageio_ffmpeg
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    w, h = meta["size"]
+    return meta, [np.frombuffer(f, np.uint8).reshape(h, w, 3) for f in reader]
+
+
+def test_mp4_without_ffmpeg_on_path_plays_back(qtbot, make_session, make_view, tmp_path, monkeypatch):
+    _without_ffmpeg_on_path(monkeypatch, tmp_path)
+    s = make_session(steps=400)
+    v = make_view("surface", s)
+    out = E.export_animation(v, s, tmp_path / "a.mp4", frames=6, fps=10, width=400)
+    meta, frames = _mp4_frames(out)
+    assert len(frames) == 6 and meta["fps"] == 10 and meta["size"][0] == 400
+    assert np.abs(frames[0].astype(int) - frames[-1]).mean() > 0.5      # the paths grow: it moves
+    assert no_leftovers(tmp_path)
+
+
+def test_mp4_with_no_ffmpeg_at_all_says_so(qtbot, make_session, make_view, tmp_path, monkeypatch):
     s = make_session()
     v = make_view("loss", s)
+    from gui import export_animation
+    monkeypatch.setattr(export_animation, "ffmpeg_exe", lambda: None)
     with pytest.raises(E.ExportError, match="needs ffmpeg"):
         E.export_animation(v, s, tmp_path / "a.mp4", frames=3, fps=10)
     assert list(tmp_path.iterdir()) == []
@@ -286,8 +316,20 @@ def test_cli_bad_path(tmp_path, out, message):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(shutil.which("ffmpeg") is not None, reason="ffmpeg is installed")
-def test_cli_mp4_without_ffmpeg(tmp_path):
+def test_cli_mp4_without_ffmpeg_on_path(tmp_path, monkeypatch):
+    _without_ffmpeg_on_path(monkeypatch, tmp_path)
+    out = tmp_path / "X.mp4"
+    r = _export("--preset", "opt4_1", "--steps", "300", "--view", "loss", "--out", str(out), "--frames", "3",
+                "--width", "320")
+    assert r.returncode == 0, r.stderr
+    meta, frames = _mp4_frames(out)
+    assert len(frames) == 3 and meta["size"][0] == 320
+    assert no_leftovers(tmp_path)
+
+
+def test_cli_mp4_with_a_broken_ffmpeg_setting_says_so(tmp_path, monkeypatch):
+    _without_ffmpeg_on_path(monkeypatch, tmp_path)
+    monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", str(tmp_path / "no-such-ffmpeg"))
     r = _export("--preset", "opt4_1", "--view", "loss", "--out", str(tmp_path / "X.mp4"), "--frames", "3")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "ffmpeg" in r.stderr
     assert list(tmp_path.iterdir()) == []
