@@ -43,7 +43,7 @@ def loaded(name: str | None = None) -> bool:
     kernels = sys.modules.get(__package__ + ".kernels")
     if kernels is None or name is None:
         return kernels is not None
-    return bool(getattr(kernels, name).overloads)
+    return bool(kernels.COMPILED[name].overloads)
 
 
 def compiled():

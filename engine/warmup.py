@@ -17,15 +17,18 @@ import numpy as np
 
 from . import backend
 
-# the order of a first compile: training first, then the full-data losses (surfaces, loss curves),
-# the decision map, the explorers' curves, and the gradients (arrows, Inspector) last
-ORDER = ("advance", "losses_at", "outputs_at", "loss_curve", "activation_curve", "grads_at")
+# what is compiled, in the order of a first compile (training first, then the losses and gradients
+# of surfaces and loss curves, the decision map, the explorers' curves), and the functions of the
+# kernel API (engine.backend.KERNELS) each one serves
+ORDER = ("advance", "values_at", "outputs_at", "loss_curve", "activation_curve")
+SERVES = {"advance": ("advance",), "values_at": ("losses_at", "grads_at"), "outputs_at": ("outputs_at",),
+          "loss_curve": ("loss_curve",), "activation_curve": ("activation_curve",)}
 COMPILING, COMPILED = "compiling", "compiled"     # the progress lines of ``main``
 
 
 def _calls() -> dict:
-    """{kernel name: (dispatcher, arguments)} for one call of each kernel on a tiny problem, with
-    the argument types the engine uses."""
+    """{name in ORDER: (dispatcher, arguments)} for one call of each on a tiny problem, with the
+    argument types the engine uses."""
     from .config import Config
     from .run import Run
     K = backend.compiled()
@@ -37,8 +40,8 @@ def _calls() -> dict:
     XT = np.ascontiguousarray(run.problem.X[:2].T)
     return {
         "advance": (K.advance, run._kernel_args(np.full(2, 1e-3), 0, 0, 2)),
-        "losses_at": (K.losses_at, (thetas, data, (0, run.problem.n), spec, False, np.empty(2))),
-        "grads_at": (K.grads_at, (thetas, data, (0, run.problem.n), spec, True, np.empty((2, P)))),
+        "values_at": (K.values_at, (thetas, data, (0, run.problem.n), spec, False, True, np.empty(2),
+                                    np.empty((2, P)))),
         "outputs_at": (K.outputs_at, (run.theta, XT, spec, np.empty((2, 1)))),
         "loss_curve": (K.loss_curve, (spec, np.zeros(3), 0.5, np.empty(3), np.empty(3))),
         "activation_curve": (K.activation_curve, (1, np.zeros(3), np.empty(3), np.empty(3))),

@@ -41,7 +41,7 @@ class EngineWarmup(QThread):
     """Makes the compiled generic kernels serve, compiling the missing ones in a child process;
     never touches a widget.  ``progress`` while compiling; QThread's ``finished`` at the end."""
     progress = Signal(str, int, int)   # (kernel being compiled, kernels compiled, kernels to compile)
-    loaded = Signal(str)               # kernel name: the compiled kernel serves from now on
+    loaded = Signal(str)               # name in engine.warmup.ORDER: it serves from now on
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -60,7 +60,9 @@ class EngineWarmup(QThread):
                 self._serve(name)
 
     def _serve(self, name: str) -> None:
-        backend.serve_compiled(name)
+        from engine.warmup import SERVES
+        for kernel in SERVES[name]:
+            backend.serve_compiled(kernel)
         self.loaded.emit(name)
 
     def _on_stage(self, stage: str, name: str, i: int, n: int) -> None:

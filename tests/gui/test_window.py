@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel
 
-from engine import backend
+from engine import backend, warmup
 from engine import presets as P
 from gui import main_window as MW
 from gui import precompiler as PC
@@ -70,7 +70,7 @@ def test_live_at_once_while_the_engine_compiles(qtbot, settings_tmp, monkeypatch
     def compile_slowly(self):            # EngineWarmup.run, held until the test lets it finish
         self.progress.emit("advance", 0, 6)
         gate.wait(30)
-        for name in backend.KERNELS:
+        for name in warmup.ORDER:
             self._serve(name)
     monkeypatch.setattr(PC.EngineWarmup, "run", compile_slowly)
     monkeypatch.setattr(backend, "loaded", lambda name=None: False)
