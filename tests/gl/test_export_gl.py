@@ -26,7 +26,8 @@ def test_surface3d_png(qtbot, tmp_path):
     v.resize(800, 500)
     v.show()
     qtbot.waitExposed(v)
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: not v.available or (v.gl is not None and v.gl.context() is not None
+                                                and v.gl.context().isValid()), timeout=30000)
     assert v.available, v.note.text()
     out = E.export_view(v, tmp_path / "s3.png")
     im = Image.open(out)

@@ -40,6 +40,12 @@ def window(qtbot, tmp_path):
     s.shutdown()
 
 
+def _gl_settled(v) -> bool:
+    """The 3-D view has its GL context, or has fallen back to its message."""
+    ctx = v.gl.context() if v.gl is not None else None
+    return not v.available or (ctx is not None and ctx.isValid())
+
+
 def test_surface3d_draws_mesh_and_paths(qtbot, session):
     from gui.views.surface3d import Surface3DView
     v = Surface3DView(session)
@@ -47,12 +53,11 @@ def test_surface3d_draws_mesh_and_paths(qtbot, session):
     v.resize(800, 600)
     v.show()
     qtbot.waitExposed(v)
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: _gl_settled(v), timeout=30000)
     assert v.available, v.note.text()
     assert v.gl.context() is not None and v.gl.context().isValid()
     session.step(200)
-    qtbot.wait(50)
-    assert v.surface is not None
+    qtbot.waitUntil(lambda: v.surface is not None and not v.runner.busy, timeout=30000)
     pos = v._paths[0].pos
     assert pos.shape == (201, 3) and np.all(np.isfinite(pos))
     head = v._heads[0].pos
@@ -79,7 +84,7 @@ def test_surface3d_plane_for_opt4_7(qtbot):
     qtbot.waitExposed(v)
     s.step(30)
     v.request_plane()
-    qtbot.waitUntil(lambda: v.proj is not None and not v.runner.busy, timeout=10000)
+    qtbot.waitUntil(lambda: v.proj is not None and not v.runner.busy, timeout=30000)
     assert v._paths[0].pos.shape[0] == 31
     v.shutdown()
     s.shutdown()
@@ -91,14 +96,14 @@ def test_in_the_window_the_3d_view_starts_gl_only_when_brought_forward(qtbot, wi
     it is on screen."""
     from PySide6.QtOpenGLWidgets import QOpenGLWidget
     s, w = window
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: w.views["surface"].surface is not None, timeout=30000)   # the window is up
     v = w.views["surface3d"]
     dock = w.docks["view_surface3d"][0]
     assert not v.showing() and v.gl is None and not w.findChildren(QOpenGLWidget)
     dock.raise_()
-    qtbot.waitUntil(lambda: v.gl is not None and v.available, timeout=5000)
+    qtbot.waitUntil(lambda: v.gl is not None and v.available, timeout=30000)
     s.step(50)
-    qtbot.waitUntil(lambda: v._paths and v._paths[0].pos.shape == (51, 3), timeout=5000)
+    qtbot.waitUntil(lambda: v._paths and v._paths[0].pos.shape == (51, 3), timeout=30000)
 
 
 def test_exporting_the_3d_panel_before_it_was_ever_shown_includes_its_surface(qtbot, window):

@@ -1,6 +1,7 @@
 """Every view and panel keeps working once a long run's older history has been thinned."""
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QApplication
 
 import engine.run as R
 from gui.views import VIEW_CLASSES
@@ -42,7 +43,7 @@ def test_window_panels_follow_a_thinned_history(qtbot, thin_session, settings_tm
     session.step(3000)
     for k in (1234, 2999, session.head):
         session.set_cursor(k)
-        qtbot.wait(5)
+        QApplication.processEvents()
     assert window.inspector.table.rowCount() == 2
     window.close()
 

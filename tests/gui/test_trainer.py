@@ -34,7 +34,7 @@ def test_playing_at_full_speed_with_thinning_stops_with_the_runs_in_step(qtbot, 
         r.history_bytes = 1
     s.speed = MAX_SPEED
     s.play()
-    qtbot.waitUntil(lambda: s.head > 200_000 and all(r.thinned for r in s.runs), timeout=10000)
+    qtbot.waitUntil(lambda: s.head > 200_000 and all(r.thinned for r in s.runs), timeout=30000)
     s.pause()
     steps = [r.step for r in s.runs]
     assert steps == [s.head] * 3 and s.cursor == s.head

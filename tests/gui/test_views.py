@@ -27,7 +27,7 @@ def close_view(v):
 
 
 def wait_plane(qtbot, v):
-    qtbot.waitUntil(lambda: v.proj is not None and not v.runner.busy, timeout=10000)
+    qtbot.waitUntil(lambda: v.proj is not None and not v.runner.busy, timeout=30000)
 
 
 def wait_surface(qtbot, v):

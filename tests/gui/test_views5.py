@@ -6,6 +6,7 @@ import pyqtgraph as pg
 import pytest
 
 from engine import explain as E
+from gui.export import settle
 from gui.views import VIEW_CLASSES
 from gui.views.activation_view import ActivationView
 from gui.views.decision_view import DecisionView
@@ -53,7 +54,7 @@ def test_decision_map_is_the_engines(qtbot, make_session):
     v = make_view(qtbot, DecisionView, s)
     s.step(300)
     s.set_cursor(150)
-    qtbot.waitUntil(lambda: v.shown is not None and v.shown[0] == 150, timeout=5000)  # throttled, off-thread
+    qtbot.waitUntil(lambda: v.shown is not None and v.shown[0] == 150, timeout=30000)  # throttled, off-thread
     assert len(v._plots) == 2
     for run, items in zip(s.runs, v._plots):
         want = E.decision_map(run.problem, run._spec, run.theta_history[150], v.xs, v.ys)
@@ -69,7 +70,7 @@ def test_decision_view_multiclass_and_message(qtbot, make_session):
     s = make_session("cross-entropy")
     v = make_view(qtbot, DecisionView, s)
     s.step(50)
-    qtbot.waitUntil(lambda: v.shown is not None and v.shown[0] == 50, timeout=5000)
+    qtbot.waitUntil(lambda: v.shown is not None and v.shown[0] == 50, timeout=30000)
     run = s.runs[0]
     want = E.decision_map(run.problem, run._spec, run.theta_history[s.cursor], v.xs, v.ys)
     np.testing.assert_allclose(v.maps[run.label], want)
@@ -96,9 +97,9 @@ def test_surface_with_penalty_follows_lambda(qtbot, make_session):
     s = make_session("opt4_7")
     v = make_view(qtbot, Surface2DView, s)
     s.step(100)
-    qtbot.waitUntil(lambda: v.surface is not None and not v.runner.busy, timeout=10000)
+    qtbot.waitUntil(lambda: v.surface is not None and not v.runner.busy, timeout=30000)
     v.penalty_box.setChecked(True)
-    qtbot.waitUntil(lambda: v._surface_reg == ("l2", 0.01) and not v.runner.busy, timeout=10000)
+    qtbot.waitUntil(lambda: v._surface_reg == ("l2", 0.01) and not v.runner.busy, timeout=30000)
     s.set_value("reg.lam", 0.5, "l2")
     qtbot.waitUntil(lambda: v._surface_reg == ("l2", 0.5) and v.surface is not None and not v.runner.busy,
                     timeout=10000)
@@ -189,7 +190,8 @@ def test_no_nan_after_divergence(qtbot, make_session):
     s.step(200)
     assert any(r.diverged_at is not None for r in s.runs)
     s.set_cursor(s.head)
-    qtbot.wait(60)                              # the throttled decision-map redraw
+    for v in views:
+        settle(v, 30.0)                         # the throttled decision-map redraw, surface jobs
     for v in views:
         items = []
         if hasattr(v, "pi"):

@@ -126,7 +126,7 @@ def test_transport_actions(win, qtbot):
     assert session.cursor == 6
     t.action_play.trigger()
     assert session.playing and t.action_play.text() == "Pause"
-    qtbot.waitUntil(lambda: session.head > 6, timeout=3000)
+    qtbot.waitUntil(lambda: session.head > 6, timeout=30000)
     t.action_play.trigger()
     assert not session.playing and t.action_play.text() == "Play"
     t.run_to_spin.setValue(300)
@@ -220,7 +220,7 @@ def test_language_switch(win):
 def test_close_while_playing_exits_cleanly(qtbot, settings_tmp):
     session, window = open_window(qtbot)
     session.play()
-    qtbot.waitUntil(lambda: session.head > 0, timeout=3000)
+    qtbot.waitUntil(lambda: session.head > 0, timeout=30000)
     window.close()
     assert not session.playing and not session._timer.isActive()
 
@@ -263,13 +263,12 @@ def test_views_and_panels_behind_other_tabs_wait_while_playing(win, qtbot):
         pytest.skip("the parameters view is on screen in this layout")
     session.speed = MAX_SPEED
     session.set_value("steps", 10 ** 7)
-    qtbot.wait(50)
-    assert not window.inspector.showing()
+    qtbot.waitUntil(lambda: not window.inspector.showing())
     refreshed = []
     window.inspector.refresh = lambda f=window.inspector.refresh: (refreshed.append(1), f())[1]
     session.play()
-    qtbot.wait(400)
-    assert "ParamsView" not in session.draw_turns.draws and session.draw_turns.draws.get("Surface2DView", 0) > 3
+    qtbot.waitUntil(lambda: session.draw_turns.draws.get("Surface2DView", 0) > 3, timeout=30000)
+    assert "ParamsView" not in session.draw_turns.draws
     assert not refreshed
     session.pause()
     assert refreshed and not params._dirty            # the pause brought both up to date
