@@ -143,15 +143,16 @@ class SessionMenu(QObject):
         return True
 
     def open_when_ready(self, path) -> None:
-        """Open ``path`` now if the kernels are ready, else as soon as they are (for --session)."""
-        if self.session.is_ready:
+        """Open ``path`` now if the compiled kernels serve, else as soon as they do (for --session:
+        a saved session replays its steps, which the numpy engine of a first launch does slowly)."""
+        if self.session.is_compiled:
             self.open_path(path)
             return
 
         def once():
-            self.session.ready.disconnect(once)
+            self.session.compiled.disconnect(once)
             self.open_path(path)
-        self.session.ready.connect(once)
+        self.session.compiled.connect(once)
 
     def _on_open_triggered(self) -> None:
         start = str(Path(recent_paths()[0]).parent) if recent_paths() else str(Path.home())

@@ -1,6 +1,7 @@
 """The kernel fixed to a network's structure trains exactly as the generic kernel and the numpy
 reference do, and training never compiles one unasked."""
 import numpy as np
+import pytest
 
 from engine import kernels as K
 from engine import presets, reference
@@ -41,6 +42,7 @@ def test_structure_leaves_out_adams_t0_and_knows_full_batches():
     assert not K.structure(bowl._spec[0], bowl.problem.n)[1]
 
 
+@pytest.mark.slow
 def test_mlp_softmax_l1_nesterov_ema_with_a_short_last_batch():
     cfg = presets.get("cross-entropy").run_config("softmax-ce").with_overrides({
         "batch": 7, "reg.kind": "l1", "reg.lam": 0.003, "optimizer.name": "momentum",
@@ -53,6 +55,7 @@ def test_mlp_softmax_l1_nesterov_ema_with_a_short_last_batch():
     _same(generic, fixed, cfg)
 
 
+@pytest.mark.slow
 def test_switching_to_adam_mid_run_counts_t_from_the_switch():
     cfg = presets.get("opt4_1").run_config("gd")
     adam = cfg.with_overrides({"optimizer.name": "adam", "optimizer.lr": 0.01})
@@ -69,6 +72,7 @@ def test_switching_to_adam_mid_run_counts_t_from_the_switch():
     np.testing.assert_allclose(fixed.slots, generic.slots, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.slow
 def test_objective_divergence_is_caught_the_same_way():
     cfg = Config.from_dict({"data": {"name": "rosenbrock"}, "init": {"start": [-1.2, 1.0]},
                             "optimizer": {"name": "gd", "lr": 0.01}, "steps": 500})

@@ -272,3 +272,17 @@ def test_views_and_panels_behind_other_tabs_wait_while_playing(win, qtbot):
     assert not refreshed
     session.pause()
     assert refreshed and not params._dirty            # the pause brought both up to date
+
+
+def test_a_session_given_at_launch_opens_once_the_compiled_kernels_serve(qtbot, settings_tmp, tmp_path):
+    from gui.session_menu import save_session
+    first, w1 = open_window(qtbot)
+    first.step(40)
+    path = save_session(first, tmp_path / "s.json")
+    w1.close()
+    session, window = open_window(qtbot, ready=False)
+    window.session_menu.open_when_ready(path)
+    assert session.head == 0                       # not replayed by the numpy engine
+    session.warm_up_blocking()
+    assert session.head == 40 and session.cursor == 40
+    window.close()
