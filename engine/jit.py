@@ -3,8 +3,8 @@
 Every kernel in ``engine`` is compiled with the same flags so that the on-disk cache works and
 kernels can run off the GUI thread (``nogil``).
 
-If the cache directory cannot be used (read-only install, stale files from another numba) the
-kernels fall back to compiling in memory and a notice is recorded in ``CACHE_NOTICE``.
+If no cache folder can be written (see ``_cache_usable``) the kernels fall back to compiling in
+memory and a notice is recorded in ``CACHE_NOTICE``.
 """
 from __future__ import annotations
 
@@ -20,18 +20,37 @@ import numba  # noqa: E402
 CACHE_NOTICE: str | None = None
 
 
-def _cache_usable() -> bool:
-    """True when numba can write its cache next to the sources or in NUMBA_CACHE_DIR."""
-    global CACHE_NOTICE
-    target = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(os.path.dirname(__file__), "__pycache__")
+def _unwritable(target: str) -> str | None:
+    """None when a file can be made in ``target`` (created if need be), else why not."""
     try:
         os.makedirs(target, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=target, prefix=".probe-"):
             pass
-        return True
+        return None
     except OSError as exc:
-        CACHE_NOTICE = f"numba cache at {target} is not writable ({exc.strerror}); compiling in memory"
-        return False
+        return exc.strerror or str(exc)
+
+
+def _cache_usable() -> bool:
+    """True when numba can write its cache: in NUMBA_CACHE_DIR when that is set, else next to the
+    sources or, where those are read-only (a system-wide install), in numba's user-wide cache
+    folder, as numba itself tries them."""
+    global CACHE_NOTICE
+    explicit = os.environ.get("NUMBA_CACHE_DIR")
+    if explicit:
+        targets = [explicit]
+    else:
+        from numba.misc.appdirs import AppDirs
+        targets = [os.path.join(os.path.dirname(__file__), "__pycache__"),
+                   AppDirs(appname="numba", appauthor=False).user_cache_dir]
+    reasons = []
+    for target in targets:
+        why = _unwritable(target)
+        if why is None:
+            return True
+        reasons.append(f"{target} is not writable ({why})")
+    CACHE_NOTICE = f"numba cache at {', nor at '.join(reasons)}; compiling in memory"
+    return False
 
 
 # Reassociation and contraction let LLVM vectorise the reductions over a batch; the flags that

@@ -33,9 +33,8 @@ RESTART_GROUPS = ("data", "model", "loss", "reg", "init", "ema", "batch")
 
 class Run:
     # train with the kernel fixed to this network's structure once it is compiled (see
-    # kernels.ready_advance); False keeps the generic kernel (the benchmark compares the two).
-    # While engine.backend serves "advance" with numpy (a first launch, before the compile),
-    # every run trains with numpy_kernels.advance.
+    # kernels.ready_advance; with numpy while engine.backend serves "advance" with it); False
+    # keeps the generic kernel (the benchmark compares the two)
     fixed_kernels = True
     _structure_of = None      # the net array _structure was computed from
 

@@ -59,3 +59,16 @@ def test_every_resource_a_loader_reads_ships_in_the_package():
                            for f in shipped), (shipped, globs)
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert any(d.startswith("imageio-ffmpeg") for d in deps)
+
+
+def test_a_read_only_install_caches_kernels_in_numbas_user_folder(monkeypatch):
+    from engine import jit
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setattr(jit, "CACHE_NOTICE", None)
+    beside_sources = str(Path(jit.__file__).parent / "__pycache__")
+    monkeypatch.setattr(jit, "_unwritable", lambda t: "Read-only file system" if t == beside_sources else None)
+    assert jit._cache_usable() and jit.CACHE_NOTICE is None          # numba falls back to ~/.cache/numba
+    monkeypatch.setattr(jit, "_unwritable", lambda t: "Permission denied")
+    assert not jit._cache_usable()
+    assert beside_sources in jit.CACHE_NOTICE and "nor at" in jit.CACHE_NOTICE
+    assert jit.CACHE_NOTICE.startswith("numba cache at") and jit.CACHE_NOTICE.endswith("compiling in memory")
