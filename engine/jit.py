@@ -17,6 +17,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numba  # noqa: E402
 
+from .threads import lower_priority as lower_thread_priority  # noqa: E402,F401 - now in engine.threads
+
 CACHE_NOTICE: str | None = None
 
 
@@ -80,17 +82,6 @@ def njit(*args, **extra):
     if args and callable(args[0]):
         return numba.njit(**flags)(args[0])
     return numba.njit(*args, **flags)
-
-
-def lower_thread_priority(nice: int) -> None:
-    """Make the calling thread yield to the others of the process when the cores are busy (a
-    per-thread nice value on Linux; nothing elsewhere): the window's drawing thread goes first,
-    background training and surfaces take the rest."""
-    try:
-        import threading
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
-    except (AttributeError, OSError, PermissionError):
-        pass
 
 
 def parallel_threads(n: int | None) -> None:

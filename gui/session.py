@@ -18,8 +18,8 @@ from dataclasses import replace
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from engine import backend
 from engine import presets as P
+from engine import threads
 from engine.config import Config, ConfigError
 from engine.run import Comparison, Run
 from gui.draw_rate import DrawTurns
@@ -39,13 +39,6 @@ def _with_derived_defaults(run: Run, cfg: Config, path: str) -> Config:
             and not run.problem.objective):
         return cfg.with_overrides({"schedule.decay_steps": max(run.problem.n / cfg.batch, 1.0)})
     return cfg
-
-
-def _parallel_threads(n: int | None) -> None:
-    """engine.jit.parallel_threads once numba is loaded (before that nothing compiled runs here)."""
-    if backend.loaded():
-        from engine import jit
-        jit.parallel_threads(n)
 
 
 def _plain(value):
@@ -136,7 +129,7 @@ class Session(QObject):
             self.frame.emit()
 
     def _on_kernels_compiled(self) -> None:
-        _parallel_threads(1 if self.playing else None)
+        threads.parallel_threads(1 if self.playing else None)
         self.compiled.emit()
         self._precompile()
 
@@ -372,7 +365,7 @@ class Session(QObject):
             return
         self._replaying = self.cursor < self.head
         self._last_tick, self._owed = None, 0.0
-        _parallel_threads(1)             # the trainer thread has the other core while playing
+        threads.parallel_threads(1)      # the trainer thread has the other core while playing
         self._timer.start()
         self.playing_changed.emit(True)
 
@@ -384,7 +377,7 @@ class Session(QObject):
         if self._timer.isActive():
             self._timer.stop()
             self._next_frame_at = math.inf
-            _parallel_threads(None)
+            threads.parallel_threads(None)
             self.draw_turns.clear()      # every dirty view redraws now that play stopped
             with self.lock:
                 behind = [r.step for r in self.runs if not r.finished]

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from engine import backend
+from engine import backend, threads
 
 TICK_MS = 15          # the window's frame period while playing
 MAX_SPEED = 10 ** 7   # the session's "as fast as the budget allows"
@@ -30,8 +30,7 @@ class Trainer(threading.Thread):
     def run(self) -> None:
         s = self.session
         chunk = 64
-        from engine import jit                    # (numba: loaded by now, or here, off the GUI thread)
-        jit.lower_thread_priority(TRAINER_NICE)   # the window draws first when both cores are busy
+        threads.lower_priority(TRAINER_NICE)      # the window draws first when both cores are busy
         while True:
             self.go.wait()
             if self.stop:

@@ -187,10 +187,11 @@ class _Job(QRunnable):
         self.setAutoDelete(True)
 
     def run(self):  # noqa: D401 - Qt override
-        from engine import jit
+        from engine import threads
         # one thread for the job's parallel kernels, yielding to the window's drawing thread
-        jit.parallel_threads(1)
-        jit.lower_thread_priority(JOB_NICE)
+        # (engine.threads: without loading numba while a first launch's numpy engine serves)
+        threads.parallel_threads(1)
+        threads.lower_priority(JOB_NICE)
         try:
             result = self.fn()
         except Exception as exc:  # reported to the GUI thread, never printed here
