@@ -139,6 +139,8 @@ def main(argv: list[str]) -> int:
             _cache_notice()
             return cmd_run(args)
         if args.command == "precompile":
+            from .threads import exit_with_parent
+            exit_with_parent()       # (started by a window that is gone: stop)
             if args.engine:
                 from .warmup import main as warmup_main
                 return warmup_main()

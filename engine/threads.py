@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 from . import backend
 
@@ -20,6 +21,18 @@ def lower_priority(nice: int) -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
     except (AttributeError, OSError, PermissionError):
         pass
+
+
+def exit_with_parent(poll_s: float = 0.5) -> None:
+    """End this process as soon as the process that started it is gone: a compile the window
+    started in a child must not go on alone when the window is killed."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(1)
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def parallel_threads(n: int | None) -> None:
