@@ -71,9 +71,12 @@ class EngineWarmup(QThread):
 
     def _compile_in_child(self, n: int) -> None:
         from engine import warmup
-        self._proc = subprocess.Popen(_niced([sys.executable, str(MAIN), "precompile", "--engine"]),
-                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                      stdin=subprocess.DEVNULL)
+        try:
+            self._proc = subprocess.Popen(_niced([sys.executable, str(MAIN), "precompile", "--engine"]),
+                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                          stdin=subprocess.DEVNULL)
+        except OSError:          # no child: run() compiles here instead
+            return
         for line in self._proc.stdout:
             stage = warmup.parse_progress(line)
             if stage is None:
