@@ -26,6 +26,7 @@ from .codes import (A_IDENTITY, A_LEAKY, A_RELU, A_SIGMOID, A_SOFTMAX, A_SOFTPLU
     OBJ_BOWL, OBJ_ROSENBROCK, OBJ_WPLUS1, OPT_ADAGRAD, OPT_ADAM, OPT_GD, OPT_MOMENTUM, OPT_RMSPROP,
     RED_SUM, REG_L2, REG_NONE)
 from .codes import batch_rows as _batch_rows_py, structure  # noqa: F401 - structure: re-exported
+from .codes import EMA_FIXED, KIND_NETWORK, N_HYPER, OBJ_SADDLE, RED_MEAN, REG_L1  # noqa: F401 - kernels.X as before
 from .jit import njit
 
 

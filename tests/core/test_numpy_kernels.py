@@ -180,6 +180,12 @@ def test_an_interrupted_numpy_advance_continues_exactly(numpy_engine):
     np.testing.assert_array_equal(stopped.theta_history, plain.theta_history)
 
 
+def test_every_code_is_still_read_from_the_kernels_module():
+    from engine import codes
+    names = [n for n in vars(codes) if n.isupper()]
+    assert names and all(getattr(K, n) == getattr(codes, n) for n in names)
+
+
 def test_training_with_numpy_loads_no_numba():
     code = ("import sys; from engine import backend, presets; from engine.run import Comparison\n"
             "from engine.surface import exact_plane, grid_losses; import numpy as np\n"
