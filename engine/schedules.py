@@ -127,9 +127,8 @@ def learning_rates(lr: float, spec, steps) -> np.ndarray:
 # Each schedule as TF's graph computes it in float32: the step is float32(global_step), a division
 # by a constant c is x·float32(1/c) (TF's graph optimiser rewrites it so), pow/exp/log/cos are the C
 # library's float32 functions (numba's math.* on float32 lower to them; numpy's float32 power does
-# not always round the same way).
-from .jit import njit_exact  # noqa: E402
-
+# not always round the same way).  The kernel is compiled at its first use (``_rates32_kernel``):
+# importing numba with this module would load it before the window's first frame.
 _F = np.float32
 SCHEDULE_CODES = {name: i for i, name in enumerate(SCHEDULES)}
 
@@ -138,7 +137,6 @@ SCHEDULE_CODES = {name: i for i, name in enumerate(SCHEDULES)}
 P_LR, P_DECAY, P_DS, P_END, P_POWER, P_ALPHA, P_TMUL, P_MMUL, P_PERIODS, P_BETA = range(10)
 
 
-@njit_exact
 def _rates32(code, flags, params, steps, out):
     """Rates of the updates at global steps ``steps`` (float32 arithmetic; see the table above).
     ``flags`` = (staircase, cycle); ``params`` the float32 parameters (P_* indices)."""
@@ -199,6 +197,18 @@ def _rates32(code, flags, params, steps, out):
         out[k] = v
 
 
+_RATES32 = None
+
+
+def _rates32_kernel():
+    """``_rates32`` compiled with ``jit.njit_exact`` (once; numba's disk cache keeps it)."""
+    global _RATES32
+    if _RATES32 is None:
+        from .jit import njit_exact
+        _RATES32 = njit_exact(_rates32)
+    return _RATES32
+
+
 def learning_rates32(lr: float, spec, steps) -> np.ndarray:
     """``learning_rates`` in TensorFlow 1.x's float32 (float32 values)."""
     steps = np.asarray(steps, dtype=np.int64)
@@ -212,5 +222,5 @@ def learning_rates32(lr: float, spec, steps) -> np.ndarray:
     params = np.array([lr, spec.decay, spec.decay_steps, spec.end_lr, spec.power, spec.alpha, spec.t_mul,
                        spec.m_mul, spec.num_periods, spec.beta], dtype=np.float32)
     flags = np.array([spec.staircase, spec.cycle], dtype=np.int64)
-    _rates32(SCHEDULE_CODES[spec.name], flags, params, steps, out)
+    _rates32_kernel()(SCHEDULE_CODES[spec.name], flags, params, steps, out)
     return out
