@@ -445,37 +445,31 @@ def fixed_advance(shape: tuple[int, ...], full: bool):
 
 
 @njit(parallel=True)
-def values_at(thetas, data, rows, spec, with_penalty, want_grad, losses, grads):
-    """losses[i] = loss at θ = thetas[i] over rows[0]..rows[1] (+ the penalty when asked); with
-    ``want_grad`` also grads[i] = its gradient.  One kernel serves ``losses_at`` and ``grads_at``:
-    a parallel kernel costs ~10 s to compile, and the two share all their code but the backward
-    pass (a branch per θ here)."""
+def losses_at(thetas, data, rows, spec, with_penalty, out):
+    """out[i] = loss at θ = thetas[i] over rows[0]..rows[1] (+ the penalty when asked)."""
     net, hyper = spec
     ws_shape = (3 * max(net[N_UNITS], 1), max(rows[1] - rows[0], 1))
     for i in prange(thetas.shape[0]):
         ws = np.empty(ws_shape)
-        if want_grad:
-            g = grads[i]
-            g[:] = 0.0
-        else:
-            g = np.empty(0)
-        v = _loss_grad(thetas[i], data[0], data[1], rows[0], rows[1], net, hyper, ws, g, want_grad)
+        dummy = np.empty(0)
+        v = _loss_grad(thetas[i], data[0], data[1], rows[0], rows[1], net, hyper, ws, dummy, False)
         if with_penalty:
-            v += _penalty(thetas[i], net, hyper, g, want_grad)
-        losses[i] = v
+            v += _penalty(thetas[i], net, hyper, dummy, False)
+        out[i] = v
 
 
-_NO_GRADS = np.zeros((1, 1))
-
-
-def losses_at(thetas, data, rows, spec, with_penalty, out):
-    """out[i] = loss at θ = thetas[i] over rows[0]..rows[1] (+ the penalty when asked)."""
-    values_at(thetas, data, rows, spec, with_penalty, False, out, _NO_GRADS)
-
-
+@njit(parallel=True)
 def grads_at(thetas, data, rows, spec, with_penalty, out):
     """out[i] = dL/dθ at θ = thetas[i] over rows[0]..rows[1] (+ the penalty's gradient when asked)."""
-    values_at(thetas, data, rows, spec, with_penalty, True, np.empty(thetas.shape[0]), out)
+    net, hyper = spec
+    ws_shape = (3 * max(net[N_UNITS], 1), max(rows[1] - rows[0], 1))
+    for i in prange(thetas.shape[0]):
+        ws = np.empty(ws_shape)
+        g = out[i]
+        g[:] = 0.0
+        _loss_grad(thetas[i], data[0], data[1], rows[0], rows[1], net, hyper, ws, g, True)
+        if with_penalty:
+            _penalty(thetas[i], net, hyper, g, True)
 
 
 @njit(parallel=True)
@@ -524,7 +518,7 @@ def activation_curve(code, z, out, dout):
 
 
 # the compiled function behind each function of the kernel API (engine.backend.KERNELS)
-COMPILED = {"advance": advance, "losses_at": values_at, "grads_at": values_at, "outputs_at": outputs_at,
+COMPILED = {"advance": advance, "losses_at": losses_at, "grads_at": grads_at, "outputs_at": outputs_at,
             "loss_curve": loss_curve, "activation_curve": activation_curve}
 
 _NOT_READY: set = set()

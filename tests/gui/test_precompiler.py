@@ -40,7 +40,7 @@ def test_a_first_launch_compiles_in_a_child_and_each_kernel_serves_as_it_lands(q
                       "here = pathlib.Path(sys.argv[0])\n"
                       "here.with_suffix('.ran').write_text(' '.join(sys.argv[1:]))\n"
                       "print('a line from numba', flush=True)\n"
-                      "for i, k in enumerate(['advance', 'values_at'], 1):\n"
+                      "for i, k in enumerate(['advance', 'losses_at'], 1):\n"
                       "    print(f'compiling {k} {i}/2', flush=True)\n"
                       "    (here.parent / (k + '.cached')).touch()\n"
                       "    print(f'compiled {k} {i}/2', flush=True)\n")
@@ -49,7 +49,7 @@ def test_a_first_launch_compiles_in_a_child_and_each_kernel_serves_as_it_lands(q
     def load_cached(names=warmup.ORDER, on_loaded=lambda n: None):   # the cache held all but two
         missing = []
         for n in names:
-            if n in ("advance", "values_at") and not (tmp_path / f"{n}.cached").exists():
+            if n in ("advance", "losses_at") and not (tmp_path / f"{n}.cached").exists():
                 missing.append(n)
             else:
                 on_loaded(n)
@@ -64,6 +64,6 @@ def test_a_first_launch_compiles_in_a_child_and_each_kernel_serves_as_it_lands(q
     with qtbot.waitSignal(warm.finished, timeout=30000):
         warm.start()
     assert script.with_suffix(".ran").read_text() == "precompile --engine"
-    assert progress == [("advance", 0, 2), ("advance", 1, 2), ("values_at", 1, 2), ("values_at", 2, 2)]
-    assert loaded[-2:] == ["advance", "values_at"] and set(loaded) == set(warmup.ORDER)
+    assert progress == [("advance", 0, 2), ("advance", 1, 2), ("losses_at", 1, 2), ("losses_at", 2, 2)]
+    assert loaded[-2:] == ["advance", "losses_at"] and set(loaded) == set(warmup.ORDER)
     assert not backend.serving_numpy()
