@@ -108,9 +108,10 @@ def _compiled_kernels_serve():
 
 @pytest.fixture(scope="session", autouse=True)
 def _engine_warm():
-    """Compile (or load from the numba cache) every kernel once, not in each test."""
-    from engine.warmup import warm_up
-    warm_up()
+    """Compile (or load from the numba cache) every kernel once, not in each test; on an empty
+    cache half of it in a child process, on the other core (tests/warm.py)."""
+    from tests.warm import warm_suite
+    warm_suite()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from engine import kernels as K
 from engine import presets, reference
 from engine.config import Config
 from engine.run import Run
+from tests.warm import fixed_configs     # (the suite's warm-up compiles these structures)
 
 
 def _pair(cfg, label="r"):
@@ -44,10 +45,7 @@ def test_structure_leaves_out_adams_t0_and_knows_full_batches():
 
 @pytest.mark.slow
 def test_mlp_softmax_l1_nesterov_ema_with_a_short_last_batch():
-    cfg = presets.get("cross-entropy").run_config("softmax-ce").with_overrides({
-        "batch": 7, "reg.kind": "l1", "reg.lam": 0.003, "optimizer.name": "momentum",
-        "optimizer.momentum": 0.9, "optimizer.nesterov": True, "optimizer.lr": 0.05,
-        "ema.enabled": True, "ema.decay": 0.99})
+    cfg = fixed_configs()["mlp"]
     generic, fixed = _pair(cfg)
     assert generic.problem.n % 7 != 0 and _uses_fixed(fixed)
     generic.advance(400)
@@ -58,7 +56,8 @@ def test_mlp_softmax_l1_nesterov_ema_with_a_short_last_batch():
 @pytest.mark.slow
 def test_switching_to_adam_mid_run_counts_t_from_the_switch():
     cfg = presets.get("opt4_1").run_config("gd")
-    adam = cfg.with_overrides({"optimizer.name": "adam", "optimizer.lr": 0.01})
+    adam = fixed_configs()["adam"]
+    assert adam == cfg.with_overrides({"optimizer.name": "adam", "optimizer.lr": 0.01})
     generic, fixed = Run("r", cfg), Run("r", cfg)
     generic.fixed_kernels = False
     for r in (generic, fixed):
@@ -74,8 +73,7 @@ def test_switching_to_adam_mid_run_counts_t_from_the_switch():
 
 @pytest.mark.slow
 def test_objective_divergence_is_caught_the_same_way():
-    cfg = Config.from_dict({"data": {"name": "rosenbrock"}, "init": {"start": [-1.2, 1.0]},
-                            "optimizer": {"name": "gd", "lr": 0.01}, "steps": 500})
+    cfg = fixed_configs()["rosenbrock"]
     generic, fixed = _pair(cfg)
     generic.advance(500)
     fixed.advance(500)
