@@ -107,11 +107,12 @@ def _compiled_kernels_serve():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _engine_warm():
+def _engine_warm(request):
     """Compile (or load from the numba cache) every kernel once, not in each test; on an empty
-    cache half of it in a child process, on the other core (tests/warm.py)."""
+    cache half of it in a child process, on the other core (tests/warm.py).  The fixed kernels
+    only when a test that uses them (marked slow) runs."""
     from tests.warm import warm_suite
-    warm_suite()
+    warm_suite(fixed=any(item.get_closest_marker("slow") for item in request.session.items))
 
 
 @pytest.fixture

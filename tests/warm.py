@@ -4,8 +4,9 @@ On an empty numba cache the suite compiles ~65 s of kernels: the six generic one
 three fixed ones test_fixed_kernels checks (~8 s each).  ``warm_suite`` splits that between this
 process and a child (each fills numba's disk cache; ~33 s of wall time instead of ~65 s here),
 then loads everything here.  Where the cache cannot be written the child is skipped and this
-process compiles it all.  Nothing a test checks depends on who compiled what: the same functions
-come out of the same cache.
+process compiles it all; should both processes save to one cache index at the same instant, one
+entry is lost and is compiled again here.  Nothing a test checks depends on who compiled what: the
+same functions come out of the same cache.
 """
 from __future__ import annotations
 
@@ -43,15 +44,18 @@ def compile_here(kernels, fixed) -> None:
         Run(name, configs[name]).specialise()
 
 
-def warm_suite() -> None:
+def warm_suite(fixed: bool = True) -> None:
+    """``fixed``: the fixed kernels too (the tests marked slow use them)."""
     from engine import jit
     from engine.warmup import ORDER
+    child_fixed = CHILD_FIXED if fixed else ()
+    here_fixed = [n for n in fixed_configs() if n not in CHILD_FIXED] if fixed else []
     child = None
     if jit.FLAGS["cache"]:
-        code = "from tests.warm import *; compile_here(CHILD_KERNELS, CHILD_FIXED)"
+        code = f"from tests.warm import *; compile_here(CHILD_KERNELS, {child_fixed!r})"
         child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
-    compile_here([k for k in ORDER if k not in CHILD_KERNELS], [n for n in fixed_configs() if n not in CHILD_FIXED])
+    compile_here([k for k in ORDER if k not in CHILD_KERNELS], here_fixed)
     if child is not None:
         child.wait()
-    compile_here(ORDER, list(fixed_configs()))   # loads the child's (or compiles what it could not)
+    compile_here(ORDER, here_fixed + list(child_fixed))   # loads the child's (compiles what it could not)
