@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from . import resources
 from .config import ConfigError, read_json
 from .lesson_parse import parse
 from .lesson_schema import (CONTROLS, KINDS, LANGUAGES, QUANTITIES, SCHEMA, VIEWS, Choice, Goal, Lesson,  # noqa: F401
@@ -34,8 +35,9 @@ from .lesson_schema import (CONTROLS, KINDS, LANGUAGES, QUANTITIES, SCHEMA, VIEW
 
 
 def lesson_dir() -> Path:
-    """Where the shipped lessons are (the one place that knows; see engine.presets)."""
-    return Path(__file__).resolve().parent.parent / "resources" / "lessons"
+    """Where the shipped lessons are (the one place that knows): the checkout's or the installed
+    package's ``lessons/`` (engine.resources; a plain pip install ships them)."""
+    return resources.folder("lessons") or resources.CHECKOUT / "lessons"
 
 
 

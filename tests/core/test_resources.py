@@ -17,6 +17,8 @@ def test_a_checkout_reads_its_own_resources_folder():
     assert resources.folder() == ROOT / "resources"
     assert resources.folder("presets") == ROOT / "resources" / "presets" == P.PRESET_DIR
     assert resources.file("guides.json") == ROOT / "resources" / "guides.json"
+    from engine import lessons
+    assert lessons.lesson_dir() == ROOT / "resources" / "lessons"
     assert resources.folder("no-such-folder") is None and resources.file("nope.json") is None
 
 
