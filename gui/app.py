@@ -37,7 +37,7 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-KERNELS_AFTER_MS = 300   # warm launch here: surface drawn at ~1.3 s with the delay, ~1.45 s without
+KERNELS_AFTER_MS = 300   # (started at once, its numba import delayed the first drawn surface ~0.15 s here)
 
 # Qt's xcb platform plugin: the shared libraries it needs (find_library names) and their Debian packages
 XCB_LIBRARIES = {
