@@ -172,7 +172,7 @@ class Surface3DView(OnScreen, QWidget):
                        gl.GLTextItem(pos=(-HALF, -HALF, HEIGHT + 1), text="", color=(20, 20, 20, 255))]
         for t in self.labels:
             w.addItem(t)
-        QTimer.singleShot(0, self._check_context)
+        QTimer.singleShot(0, self, self._check_context)
 
     def _check_context(self, tries: int = 30) -> None:
         """Once the GL window is exposed it has made its context: fall back if it could not."""
@@ -180,7 +180,7 @@ class Surface3DView(OnScreen, QWidget):
             return
         if not self.gl.isExposed() or (self.gl.context() is None and tries > 0):
             if tries > 0:         # the context is made on the first expose
-                QTimer.singleShot(100, lambda: self._check_context(tries - 1))
+                QTimer.singleShot(100, self, lambda: self._check_context(tries - 1))
             return
         ctx = self.gl.context()
         if ctx is None or not ctx.isValid():
@@ -189,14 +189,14 @@ class Surface3DView(OnScreen, QWidget):
     def showEvent(self, ev):  # noqa: N802 - Qt override
         super().showEvent(ev)
         if self.gl is not None:
-            QTimer.singleShot(50, self._check_context)
+            QTimer.singleShot(50, self, self._check_context)
 
     def paintEvent(self, ev):  # noqa: N802 - Qt override
         """Painted and on screen (not a dock behind another's tab): start GL now."""
         super().paintEvent(ev)
         if self._lazy and self.showing():
             self._lazy = False
-            QTimer.singleShot(0, self._start_gl)
+            QTimer.singleShot(0, self, self._start_gl)
 
     # --- structure ----------------------------------------------------------------------------
     def _on_session_ready(self) -> None:

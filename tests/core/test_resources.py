@@ -1,6 +1,7 @@
 """Presets, guides and translations are found the same way from a checkout and from an installed
 package (engine.resources); with none anywhere, the error says where it looked.  (.ci/run
 installs the project non-editably into a fresh venv and runs it from another folder.)"""
+import importlib
 import fnmatch
 import sys
 from pathlib import Path
@@ -28,6 +29,8 @@ def test_an_installed_package_is_found_through_importlib_resources(tmp_path, mon
     (pkg / "__init__.py").write_text("")
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     monkeypatch.setattr(resources, "CHECKOUT", tmp_path / "not-a-checkout")
+    sys.modules.pop(resources.PACKAGE, None)      # another test may have imported the real one
+    importlib.invalidate_caches()
     try:
         assert resources.folder("presets") == pkg / "presets"
         assert str(pkg / "presets") in resources.where("presets")
