@@ -93,12 +93,14 @@ def free_title_width(pi: pg.PlotItem) -> None:
 
     def update_min() -> None:
         rect = lab.itemRect()
+        old = lab._sizeHint.get(Qt.SizeHint.MinimumSize, (None, None))[1]
         lab.setMinimumWidth(0)
         lab.setMinimumHeight(rect.height())
         lab._sizeHint = {Qt.SizeHint.MinimumSize: (0, rect.height()),
                          Qt.SizeHint.PreferredSize: (rect.width(), rect.height()),
                          Qt.SizeHint.MaximumSize: (-1, -1)}
-        lab.updateGeometry()
+        if old != rect.height():      # a new text of the same height needs no new layout (and repaint)
+            lab.updateGeometry()
     lab.updateMin = update_min
     update_min()
 

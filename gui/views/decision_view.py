@@ -22,7 +22,7 @@ from engine import explain as E
 from gui.i18n import tr
 from gui.style import FONT_PT, LABEL_BLUE, LABEL_RED, TITLE_PT
 from gui.views.common import ViewBase, free_title_width, style_plot
-from gui.views.contours import ContourItem, segments as contour_segments
+from gui.views.contours import ContourItem, polylines, segments as contour_segments
 from gui.views.surface_data import JobRunner
 
 GRID = 150
@@ -83,12 +83,20 @@ def class_image(Z: np.ndarray, probabilities: bool) -> np.ndarray:
     return (rgb * 255).astype(np.uint8)
 
 
+def map_image(Z: np.ndarray, softmax: bool) -> np.ndarray:
+    """What the view shows of a map: one output as itself (finite, NaN as the undecided 0.5),
+    several as the class-colour image."""
+    if Z.ndim == 2:
+        return np.clip(np.where(np.isfinite(Z), Z, 0.5), -1e6, 1e6)
+    return class_image(Z, softmax)
+
+
 def boundaries(problem, Z: np.ndarray, rect) -> list[tuple[np.ndarray, np.ndarray]]:
     """The class boundaries of a map as contour segments: the threshold contour of one output,
     else the zero contour of each class's margin over the others."""
     if Z.ndim == 2:
-        return [contour_segments(np.where(np.isfinite(Z), Z, 0.5), threshold(problem), rect)]
-    return [contour_segments(np.clip(m, -1e6, 1e6), 0.0, rect) for m in margins(Z)]
+        return [polylines(*contour_segments(np.where(np.isfinite(Z), Z, 0.5), threshold(problem), rect))]
+    return [polylines(*contour_segments(np.clip(m, -1e6, 1e6), 0.0, rect)) for m in margins(Z)]
 
 
 def margins(Z: np.ndarray) -> list[np.ndarray]:
@@ -102,7 +110,7 @@ def margins(Z: np.ndarray) -> list[np.ndarray]:
 
 
 class DecisionView(ViewBase):
-    play_hz = 6.0     # while playing: each redraw computes two maps in the background
+    play_hz = 4.0     # while playing: each redraw computes two maps in the background
 
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
@@ -259,6 +267,7 @@ class DecisionView(ViewBase):
             jobs.append((run.label, run.problem, (run._spec[0].copy(), run._spec[1].copy()), theta))
 
         rect = self._plots[0]["rect"]
+        softmax = self._plots[0]["softmax"]
 
         def job():
             out = []
@@ -267,7 +276,8 @@ class DecisionView(ViewBase):
                     out.append((label, None, None, None))
                     continue
                 Z = E.decision_map(problem, spec, theta, xs, ys)
-                out.append((label, Z, E.accuracy(problem, spec, theta), boundaries(problem, Z, rect)))
+                out.append((label, (Z, map_image(Z, softmax)), E.accuracy(problem, spec, theta),
+                            boundaries(problem, Z, rect)))
             return key, out
         self.runner.submit(job)
 
@@ -294,21 +304,18 @@ class DecisionView(ViewBase):
         self.runner.wait(msecs)
         QCoreApplication.processEvents()
 
-    def _show_run(self, label: str, items: dict, Z, acc, lines) -> None:
-        if Z is None:
+    def _show_run(self, label: str, items: dict, maps, acc, lines) -> None:
+        if maps is None:
             self.maps[label] = np.full((GRID, GRID) if items["k"] == 1 else (GRID, GRID, items["k"]), np.nan)
             self.accuracies[label] = None
             self._set_title(items["pi"], label, None)
             return
+        Z, img = maps                       # the image was made with the map, off the GUI thread
         self.maps[label] = Z
         self.accuracies[label] = acc
-        if items["k"] == 1:
-            img = np.where(np.isfinite(Z), Z, 0.5)
-            items["image"].setImage(np.clip(img, -1e6, 1e6), levels=(0.0, 1.0))
-        else:
-            items["image"].setImage(class_image(Z, items["softmax"]), levels=(0, 255))
-        for iso, (x, y) in zip(items["isos"], lines):
-            iso.set_segments(x, y)
+        items["image"].setImage(img, levels=(0.0, 1.0) if items["k"] == 1 else (0, 255))
+        for iso, (x, y, connect) in zip(items["isos"], lines):
+            iso.set_segments(x, y, connect=connect)
         items["image"].setRect(*items["rect"])   # after setImage: the scale needs the image's size
         self._set_title(items["pi"], label, acc)
 
@@ -323,7 +330,9 @@ class DecisionView(ViewBase):
             text = tr("{label}: {acc} % correct", label=label, acc=f"{100 * acc:.1f}")
         else:
             text = tr("{label} — accuracy {acc} %", label=label, acc=f"{100 * acc:.1f}")
-        pi.setTitle(text, size=f"{FONT_PT if narrow else TITLE_PT}pt", color="#202020")
+        if getattr(pi, "_descent_title", None) != text:     # an HTML relayout each time otherwise
+            pi._descent_title = text
+            pi.setTitle(text, size=f"{FONT_PT if narrow else TITLE_PT}pt", color="#202020")
 
     # --- export -------------------------------------------------------------------------------
     def export_items(self):

@@ -98,9 +98,9 @@ def place_contours(contours, labels, surface_contours, rect, log: bool) -> None:
     label still paints its box)."""
     _x, _y, w, h = rect
     placed = []
-    pad = [(None, np.zeros(0), np.zeros(0), None)] * max(len(contours) - len(surface_contours), 0)
-    for item, lab, (lv, x, y, pos) in zip(contours, labels, list(surface_contours) + pad):
-        item.set_segments(x, y, lv)
+    pad = [(None, np.zeros(0), np.zeros(0), None, None)] * max(len(contours) - len(surface_contours), 0)
+    for item, lab, (lv, x, y, connect, pos) in zip(contours, labels, list(surface_contours) + pad):
+        item.set_segments(x, y, lv, connect)
         if pos is not None and any(abs(pos[0] - p[0]) < 0.14 * w and abs(pos[1] - p[1]) < 0.06 * h
                                    for p in placed):
             pos = None

@@ -26,7 +26,7 @@ from gui.views.ranges import ALL, DivergenceLabel, limit_points, range_policy
 from gui.views.overlays import Backdrop, arrow_segments, path_width, place_contours, run_items, small_font
 
 RESCALE_S = 0.3      # at most one window change per this many seconds
-AUTO_PLANE_S = 1.0   # at most one automatic plane recompute per this many seconds
+AUTO_PLANE_S = 2.0   # at most one automatic plane recompute per this many seconds (each repaints the backdrop)
 
 
 class Surface2DView(ViewBase):

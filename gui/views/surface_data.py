@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from engine import surface as S
 from gui.i18n import tr
-from gui.views.contours import label_position, segments as contour_segments
+from gui.views.contours import label_position, polylines, segments as contour_segments
 
 GRID = 120        # grid points per side of a 2-D surface
 CURVE = 400       # samples of a 1-parameter loss curve
@@ -50,7 +50,7 @@ class Surface:
     img: np.ndarray | None = None
     log: bool = False
     levels: tuple = (0.0, 1.0)
-    contours: list = None    # (level, x, y, label position or None) per contour level
+    contours: list = None    # (level, x, y, connect, label position or None) per contour level
 
     @property
     def rect(self) -> tuple[float, float, float, float]:
@@ -81,7 +81,8 @@ def picture(surf: Surface) -> Surface:
     surf.contours = []
     for lv in contour_levels(lo, hi, N_LEVELS):
         x, y = contour_segments(img, lv, surf.rect)
-        surf.contours.append((float(lv), x, y, label_position(x, y)))
+        pos = label_position(x, y)
+        surf.contours.append((float(lv), *polylines(x, y), pos))
     return surf
 
 
