@@ -157,6 +157,7 @@ def data_pixels(vb: pg.ViewBox, exclude=None) -> tuple[np.ndarray, np.ndarray]:
 
 
 COINCIDE_PX = 2.5   # paths closer than this everywhere look like one
+MIN_POINTS = 10     # … of at least this many points
 
 
 def coinciding(vb: pg.ViewBox, a: tuple, b: tuple) -> bool:
@@ -164,7 +165,9 @@ def coinciding(vb: pg.ViewBox, a: tuple, b: tuple) -> bool:
     other at every point, at the ViewBox's current scale."""
     (xa, ya), (xb, yb) = a, b
     n = min(len(xa), len(xb))
-    if n == 0 or len(xa) != len(xb):
+    if n < MIN_POINTS or len(xa) != len(xb):    # a start point alone is no path yet
+        return False
+    if vb.width() < 20 or vb.height() < 20:      # not laid out yet: nothing can be told apart
         return False
     (x0, x1), (y0, y1) = vb.viewRange()
     sx, sy = vb.width() / max(x1 - x0, 1e-300), vb.height() / max(y1 - y0, 1e-300)

@@ -187,9 +187,8 @@ class LossView(ViewBase):
                 self._set(items["penalty"], steps, pen, log, run.label)
         for run, items, lab in zip(self.session.runs, self._items, self._div_labels):
             lab.show_at(self.pi.vb, run, *items["full"].getData())
-        if not self.session.playing:
-            mark_coinciding(self.legend, self.pi.vb, [(items["full"], text, items["full"].getData())
-                                                      for items, text in zip(self._items, self._legend_texts)])
+        mark_coinciding(self.legend, self.pi.vb, [(items["full"], text, items["full"].getData())
+                                                  for items, text in zip(self._items, self._legend_texts)])
         self._show_accuracy(cursor)
 
     def _show_accuracy(self, cursor: int) -> None:

@@ -392,8 +392,7 @@ class Surface2DView(ViewBase):
             if m.any():
                 outside |= not (self._inside(lx[m].min(), ly[m].min()) and self._inside(lx[m].max(), ly[m].max()))
             div.show_at(self.pi.vb, run, x[drawable(x, y)], y[drawable(x, y)])
-        if not playing:
-            mark_coinciding(self.legend, self.pi.vb, entries)
+        mark_coinciding(self.legend, self.pi.vb, entries)      # (a label changes only when the answer does)
         if self._user_range:        # the user panned or zoomed: "fit view" (F) brings the fit back
             return
         now = time.perf_counter()

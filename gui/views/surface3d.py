@@ -214,6 +214,10 @@ class Surface3DView(OnScreen, QWidget):
         runs = self.session.runs
         if not runs or not self.session.is_ready:
             self.kind = "none"
+            if not runs:
+                self.note.setText(tr("{preset} is a scripted demonstration without training runs: "
+                                     "the EMA panel shows it.", preset=self.session.preset.name))
+                self.mesh.hide()
             return
         problem = runs[0].problem
         self.kind = D.surface_kind(problem)
@@ -322,6 +326,15 @@ class Surface3DView(OnScreen, QWidget):
                 pos = np.zeros((1, 3))
             path.setData(pos=pos)
             head.setData(pos=pos[-1:])
+
+    @property
+    def empty_text(self) -> str:
+        """Why the panel has nothing to draw ("" when it draws): no runs, or one parameter."""
+        if not self.session.runs:
+            return self.note.text() or "no runs"
+        if self.kind == "curve":
+            return self.note.text()
+        return ""
 
     def export_items(self):
         if self._lazy:                    # never shown yet: start it for the export
