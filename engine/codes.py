@@ -12,8 +12,9 @@ tests/core/test_numpy_kernels.py).
 from __future__ import annotations
 
 # --- net: header indices --------------------------------------------------------------------
-N_KIND, N_OBJ, N_LOSS, N_RED, N_REG, N_OPT, N_NESTEROV, N_EMA, N_BATCH, N_T0, N_LAYERS, N_UNITS = range(12)
-N_HEAD = 12
+(N_KIND, N_OBJ, N_LOSS, N_RED, N_REG, N_OPT, N_NESTEROV, N_EMA, N_BATCH, N_T0, N_LAYERS, N_UNITS,
+ N_CENTERED) = range(13)
+N_HEAD = 13
 # per layer, at N_HEAD + NL*l:
 L_NIN, L_NOUT, L_ACT, L_BIAS, L_WOFF, L_BOFF, L_UIN = range(7)
 NL = 7
@@ -22,16 +23,28 @@ EMA_OFF, EMA_NUM_UPDATES, EMA_FIXED = 0, 1, 2
 DIV_LOSS, DIV_THETA, INTERRUPTED = 1, 2, 3
 
 # --- hyper indices ----------------------------------------------------------------------------
-H_MOMENTUM, H_BETA1, H_BETA2, H_EPS, H_RHO, H_RMS_EPS, H_COST, H_PROFIT, H_LAM, H_EMA_DECAY, H_LEAKY = range(11)
-N_HYPER = 11
+(H_MOMENTUM, H_BETA1, H_BETA2, H_EPS, H_RHO, H_RMS_EPS, H_COST, H_PROFIT, H_LAM, H_EMA_DECAY, H_LEAKY,
+ H_RMS_MOMENTUM, H_ADADELTA_RHO, H_ADADELTA_EPS) = range(14)
+N_HYPER = 14
+# the OptimizerSpec field behind each optimiser hyper-parameter slot (model.spec fills them)
+HYPER_FIELDS = {H_MOMENTUM: "momentum", H_BETA1: "beta1", H_BETA2: "beta2", H_EPS: "epsilon", H_RHO: "rho",
+                H_RMS_EPS: "rms_epsilon", H_RMS_MOMENTUM: "rms_momentum", H_ADADELTA_RHO: "adadelta_rho",
+                H_ADADELTA_EPS: "adadelta_epsilon"}
 
-# codes (must match engine.registry)
-A_IDENTITY, A_RELU, A_SIGMOID, A_TANH, A_LEAKY, A_SOFTPLUS, A_SOFTMAX = range(7)
-LOSS_MSE, LOSS_CUSTOM, LOSS_CE, LOSS_SOFTMAX_CE = range(4)
-RED_SUM, RED_MEAN = range(2)
-REG_NONE, REG_L2, REG_L1 = range(3)
-OPT_GD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP, OPT_ADAGRAD = range(5)
-OBJ_WPLUS1, OBJ_BOWL, OBJ_ROSENBROCK, OBJ_BEALE, OBJ_SADDLE = range(5)
+# codes: taken from the registry entries (one place; tests/core/test_registry.py checks each
+# kernel against the entry's numpy reference)
+from .registry import ACTIVATIONS as _acts, LOSSES as _losses, OBJECTIVES as _objs, OPTIMIZERS as _opts  # noqa: E402
+from .registry import REDUCTIONS as _reds, REGULARIZERS as _regs  # noqa: E402
+
+A_IDENTITY, A_RELU, A_SIGMOID, A_TANH = (_acts[n].code for n in ("identity", "relu", "sigmoid", "tanh"))
+A_LEAKY, A_SOFTPLUS, A_SOFTMAX = (_acts[n].code for n in ("leaky_relu", "softplus", "softmax"))
+LOSS_MSE, LOSS_CUSTOM, LOSS_CE, LOSS_SOFTMAX_CE = (_losses[n].code for n in ("mse", "custom", "ce", "softmax_ce"))
+RED_SUM, RED_MEAN = _reds["sum"].code, _reds["mean"].code
+REG_NONE, REG_L2, REG_L1 = (_regs[n].code for n in ("none", "l2", "l1"))
+OPT_GD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP, OPT_ADAGRAD, OPT_ADADELTA = (
+    _opts[n].code for n in ("gd", "momentum", "adam", "rmsprop", "adagrad", "adadelta"))
+OBJ_WPLUS1, OBJ_BOWL, OBJ_ROSENBROCK, OBJ_BEALE, OBJ_SADDLE = (
+    _objs[n].code for n in ("wplus1", "bowl", "rosenbrock", "beale", "saddle"))
 CE_CLIP_LO = 1e-12
 
 

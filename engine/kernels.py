@@ -20,13 +20,15 @@ from numba import prange
 
 from .codes import (A_IDENTITY, A_LEAKY, A_RELU, A_SIGMOID, A_SOFTMAX, A_SOFTPLUS, A_TANH, CE_CLIP_LO,
     DIV_LOSS, DIV_THETA, EMA_NUM_UPDATES, EMA_OFF, H_BETA1, H_BETA2, H_COST, H_EMA_DECAY, H_EPS, H_LAM,
-    H_LEAKY, H_MOMENTUM, H_PROFIT, H_RHO, H_RMS_EPS, INTERRUPTED, KIND_OBJECTIVE, LOSS_CE, LOSS_CUSTOM,
+    H_LEAKY, H_MOMENTUM, H_PROFIT, H_RHO, H_RMS_EPS, INTERRUPTED, KIND_OBJECTIVE, LOSS_CUSTOM,
     LOSS_MSE, LOSS_SOFTMAX_CE, L_ACT, L_BIAS, L_BOFF, L_NIN, L_NOUT, L_UIN, L_WOFF, NL, N_BATCH, N_EMA,
     N_HEAD, N_KIND, N_LAYERS, N_LOSS, N_NESTEROV, N_OBJ, N_OPT, N_RED, N_REG, N_T0, N_UNITS, OBJ_BEALE,
     OBJ_BOWL, OBJ_ROSENBROCK, OBJ_WPLUS1, OPT_ADAGRAD, OPT_ADAM, OPT_GD, OPT_MOMENTUM, OPT_RMSPROP,
     RED_SUM, REG_L2, REG_NONE)
 from .codes import batch_rows as _batch_rows_py, structure  # noqa: F401 - structure: re-exported
 from .codes import EMA_FIXED, KIND_NETWORK, N_HYPER, OBJ_SADDLE, RED_MEAN, REG_L1  # noqa: F401 - kernels.X as before
+from .codes import H_ADADELTA_EPS, H_ADADELTA_RHO, H_RMS_MOMENTUM, N_CENTERED, OPT_ADADELTA  # noqa: F401
+from .codes import HYPER_FIELDS, LOSS_CE  # noqa: F401 - kernels.X as before
 from .jit import njit
 
 
@@ -330,20 +332,36 @@ def _opt_step(net, hyper, theta, slots, grad, lr, t):
             slots[1, p] = v
             theta[p] -= lr_t * m / (math.sqrt(v) + eps)
     elif code == OPT_RMSPROP:
-        rho, mu, eps = hyper[H_RHO], hyper[H_MOMENTUM], hyper[H_RMS_EPS]
+        rho, mu, eps = hyper[H_RHO], hyper[H_RMS_MOMENTUM], hyper[H_RMS_EPS]
+        centered = net[N_CENTERED] != 0
         for p in range(P):
             g = grad[p]
             ms = rho * slots[0, p] + (1.0 - rho) * g * g
-            mom = mu * slots[1, p] + lr * g / math.sqrt(ms + eps)
             slots[0, p] = ms
+            if centered:
+                mg = rho * slots[2, p] + (1.0 - rho) * g
+                slots[2, p] = mg
+                denom = (ms - mg * mg) + eps
+            else:
+                denom = ms + eps
+            mom = mu * slots[1, p] + lr * g / math.sqrt(denom)
             slots[1, p] = mom
             theta[p] -= mom
-    else:  # OPT_ADAGRAD
+    elif code == OPT_ADAGRAD:
         for p in range(P):
             g = grad[p]
             acc = slots[0, p] + g * g
             slots[0, p] = acc
             theta[p] -= lr * g / math.sqrt(acc)
+    else:  # OPT_ADADELTA
+        rho, eps = hyper[H_ADADELTA_RHO], hyper[H_ADADELTA_EPS]
+        for p in range(P):
+            g = grad[p]
+            acc = rho * slots[0, p] + (1.0 - rho) * g * g
+            slots[0, p] = acc
+            upd = math.sqrt(slots[1, p] + eps) / math.sqrt(acc + eps) * g
+            theta[p] -= lr * upd
+            slots[1, p] = rho * slots[1, p] + (1.0 - rho) * upd * upd
 
 
 @njit(inline="always")

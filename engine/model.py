@@ -123,6 +123,7 @@ class Problem:
         net[C.N_REG] = REGULARIZERS[cfg.reg.kind].code
         net[C.N_OPT] = OPTIMIZERS[cfg.optimizer.name].code
         net[C.N_NESTEROV] = int(cfg.optimizer.nesterov)
+        net[C.N_CENTERED] = int(cfg.optimizer.centered)
         net[C.N_EMA] = (C.EMA_OFF if not cfg.ema.enabled else
                         C.EMA_NUM_UPDATES if cfg.ema.num_updates else C.EMA_FIXED)
         net[C.N_BATCH] = cfg.batch
@@ -144,8 +145,8 @@ class Problem:
             uin += lay.sizes[l]
         o = cfg.optimizer
         hyper = np.zeros(C.N_HYPER)
-        hyper[C.H_MOMENTUM], hyper[C.H_BETA1], hyper[C.H_BETA2] = o.momentum, o.beta1, o.beta2
-        hyper[C.H_EPS], hyper[C.H_RHO], hyper[C.H_RMS_EPS] = o.epsilon, o.rho, o.rms_epsilon
+        for index, name in C.HYPER_FIELDS.items():      # the optimiser's settings, by field name
+            hyper[index] = getattr(o, name)
         hyper[C.H_COST], hyper[C.H_PROFIT] = cfg.loss.cost, cfg.loss.profit
         hyper[C.H_LAM] = cfg.reg.lam if cfg.reg.kind != "none" else 0.0
         hyper[C.H_EMA_DECAY] = cfg.ema.decay

@@ -17,13 +17,15 @@ import math
 import numpy as np
 
 from .codes import (A_IDENTITY, A_LEAKY, A_RELU, A_SIGMOID, A_SOFTMAX, A_SOFTPLUS, A_TANH, CE_CLIP_LO,
-                    DIV_LOSS, DIV_THETA, EMA_NUM_UPDATES, EMA_OFF, H_BETA1, H_BETA2, H_COST, H_EMA_DECAY,
-                    H_EPS, H_LAM, H_LEAKY, H_MOMENTUM, H_PROFIT, H_RHO, H_RMS_EPS, INTERRUPTED,
-                    KIND_OBJECTIVE, L_ACT, L_BIAS, L_BOFF, L_NIN, L_NOUT, L_WOFF, LOSS_CE, LOSS_CUSTOM,
-                    LOSS_MSE, LOSS_SOFTMAX_CE, N_BATCH, N_EMA, N_HEAD, N_KIND, N_LAYERS, N_LOSS,
+                    DIV_LOSS, DIV_THETA, EMA_NUM_UPDATES, EMA_OFF, H_COST, H_EMA_DECAY,
+                    H_LAM, H_LEAKY, H_PROFIT, INTERRUPTED,
+                    KIND_OBJECTIVE, L_ACT, L_BIAS, L_BOFF, L_NIN, L_NOUT, L_WOFF, LOSS_CUSTOM,
+                    LOSS_MSE, LOSS_SOFTMAX_CE, N_EMA, N_HEAD, N_KIND, N_LAYERS, N_LOSS,
                     N_NESTEROV, N_OBJ, N_OPT, N_RED, N_REG, N_T0, NL, OBJ_BEALE, OBJ_BOWL, OBJ_ROSENBROCK,
-                    OBJ_WPLUS1, OPT_ADAGRAD, OPT_ADAM, OPT_GD, OPT_MOMENTUM, OPT_RMSPROP, RED_SUM, REG_L2,
+                    OBJ_WPLUS1, RED_SUM, REG_L2,
                     REG_NONE, batch_rows)
+from .codes import HYPER_FIELDS, N_CENTERED
+from .registry import OPTIMIZERS
 
 CELLS = 1 << 21     # θ rows × data rows × units per block of a batched evaluation (~16 MB)
 
@@ -216,26 +218,23 @@ def _penalty(thetas, nd: _Net, grad):
 
 
 # --- optimisers (TensorFlow 1.x update rules, as kernels._opt_step) ------------------------------
-def _opt_step(opt, nesterov, h, theta, slots, g, lr, t):
-    if opt == OPT_GD:
-        theta -= lr * g
-    elif opt == OPT_MOMENTUM:
-        m = h[H_MOMENTUM]
-        slots[0] = m * slots[0] + g
-        theta -= lr * (g + m * slots[0]) if nesterov else lr * slots[0]
-    elif opt == OPT_ADAM:
-        b1, b2 = h[H_BETA1], h[H_BETA2]
-        lr_t = lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
-        slots[0] = b1 * slots[0] + (1.0 - b1) * g
-        slots[1] = b2 * slots[1] + (1.0 - b2) * g * g
-        theta -= lr_t * slots[0] / (np.sqrt(slots[1]) + h[H_EPS])
-    elif opt == OPT_RMSPROP:
-        slots[0] = h[H_RHO] * slots[0] + (1.0 - h[H_RHO]) * g * g
-        slots[1] = h[H_MOMENTUM] * slots[1] + lr * g / np.sqrt(slots[0] + h[H_RMS_EPS])
-        theta -= slots[1]
-    elif opt == OPT_ADAGRAD:
-        slots[0] = slots[0] + g * g
-        theta -= lr * g / np.sqrt(slots[0])
+class _Hyper:
+    """The optimiser's settings as the registry's numpy updates read them (OptimizerSpec names),
+    from the kernels' ``hyper`` array and ``net`` flags."""
+
+    def __init__(self, net, h):
+        for index, name in HYPER_FIELDS.items():
+            setattr(self, name, float(h[index]))
+        self.nesterov = bool(net[N_NESTEROV])
+        self.centered = bool(net[N_CENTERED])
+
+
+def _opt_step(opt, hp, theta, slots, g, lr, t):
+    """One update: the optimiser's registry entry's numpy reference (the same code engine.reference uses)."""
+    _UPDATES[opt](theta, slots, g, lr, t, hp)
+
+
+_UPDATES = {o.code: o.update for o in OPTIMIZERS.values()}
 
 
 # --- the kernel API -------------------------------------------------------------------------------
@@ -248,7 +247,8 @@ def advance(state, data, spec, lrs, hist, step0, row0, nsteps, interrupt):
     nd = _Net(net, hyper, theta.shape[0])
     X, Y = data[0].T, data[1].T
     n = X.shape[0]
-    opt, nesterov, t0 = int(net[N_OPT]), bool(net[N_NESTEROV]), int(net[N_T0])
+    opt, t0 = int(net[N_OPT]), int(net[N_T0])
+    hp = _Hyper(net, hyper)
     ema_mode, ema_decay = int(net[N_EMA]), float(hyper[H_EMA_DECAY])
     th = theta[None]                       # a view: updates of θ show in it
     grad = np.empty((1, theta.shape[0]))
@@ -264,7 +264,7 @@ def advance(state, data, spec, lrs, hist, step0, row0, nsteps, interrupt):
             _penalty(th, nd, grad)
             if not math.isfinite(loss):
                 return s, DIV_LOSS
-            _opt_step(opt, nesterov, hyper, theta, slots, g, lrs[s], k + 1 - t0)
+            _opt_step(opt, hp, theta, slots, g, lrs[s], k + 1 - t0)
             if not np.isfinite(theta).all():
                 theta[:] = h_theta[row0 + s]
                 slots[:, :] = h_slots[row0 + s]

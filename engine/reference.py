@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from .registry import OPTIMIZERS
+
 ALPHA = 0.2
 
 
@@ -148,11 +150,8 @@ def train(cfg, problem, theta0, steps):
     theta = theta0.astype(np.float64).copy()
     o = cfg.optimizer
     P = theta.size
-    m, v = np.zeros(P), np.zeros(P)
-    if o.name == "rmsprop":
-        m = np.ones(P)
-    if o.name == "adagrad":
-        m = np.full(P, o.initial_accumulator)
+    entry = OPTIMIZERS[o.name]             # its numpy update (TF 1.x's rule) and slot start values
+    slots = np.array([np.full(P, v) for v in entry.start_values(o)]).reshape(len(entry.slots), P)
     ema = theta.copy()
     H = np.empty((steps + 1, P))
     E = np.empty((steps + 1, P))
@@ -169,23 +168,7 @@ def train(cfg, problem, theta0, steps):
             loss, g = loss_grad(theta, cfg, lay, None, None)
         lr = rate(cfg, k)
         t = k + 1
-        if o.name == "gd":
-            theta = theta - lr * g
-        elif o.name == "momentum":
-            m = o.momentum * m + g
-            theta = theta - (lr * (g + o.momentum * m) if o.nesterov else lr * m)
-        elif o.name == "adam":
-            m = o.beta1 * m + (1 - o.beta1) * g
-            v = o.beta2 * v + (1 - o.beta2) * g * g
-            lr_t = lr * math.sqrt(1 - o.beta2 ** t) / (1 - o.beta1 ** t)
-            theta = theta - lr_t * m / (np.sqrt(v) + o.epsilon)
-        elif o.name == "rmsprop":
-            m = o.rho * m + (1 - o.rho) * g * g
-            v = o.momentum * v + lr * g / np.sqrt(m + o.rms_epsilon)
-            theta = theta - v
-        else:
-            m = m + g * g
-            theta = theta - lr * g / np.sqrt(m)
+        entry.update(theta, slots, g, lr, t, o)
         if cfg.ema.enabled:
             d = min(cfg.ema.decay, (1 + t) / (10 + t)) if cfg.ema.num_updates else cfg.ema.decay
             ema = ema - (ema - theta) * (1 - d)

@@ -5,7 +5,10 @@ keys.  The numeric code is what the numba kernels switch on.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -32,23 +35,85 @@ LOSSES: dict[str, Choice] = {
     "softmax_ce": Choice(3, "softmax cross entropy with logits", "ce = mean(log Σ e^(z_j) − z_label)"),
 }
 
-OPTIMIZERS: dict[str, Choice] = {
-    "gd": Choice(0, "gradient descent", "θ ← θ − lr·g"),
-    "momentum": Choice(1, "Momentum", "a ← m·a + g;  θ ← θ − lr·a"),
-    "adam": Choice(2, "Adam", "m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  "
-                              "θ ← θ − lr·√(1−β2^t)/(1−β1^t) · m/(√v + ε)"),
-    "rmsprop": Choice(3, "RMSProp", "ms ← ρ·ms + (1−ρ)·g²;  mom ← μ·mom + lr·g/√(ms + ε);  θ ← θ − mom"),
-    "adagrad": Choice(4, "Adagrad", "acc ← acc + g²;  θ ← θ − lr·g/√acc"),
+# --- optimisers -------------------------------------------------------------------------------
+# One entry per optimiser: its kernel code, the state ("slots") it keeps per parameter and their
+# start values, the OptimizerSpec fields it reads (the parameter panel and the CLI show these), the
+# formula the window shows, and ``update``: its numpy reference (TensorFlow 1.x semantics), used by
+# engine.reference and by the numpy twin of the kernels.  ``update(θ, slots, g, lr, t, o)`` changes
+# θ and slots in place; t is the 1-based update count (Adam's bias correction); o has the
+# OptimizerSpec attribute names.
+def _gd(th, sl, g, lr, t, o):
+    th -= lr * g
+
+
+def _momentum(th, sl, g, lr, t, o):
+    sl[0] = o.momentum * sl[0] + g
+    th -= lr * (g + o.momentum * sl[0]) if o.nesterov else lr * sl[0]
+
+
+def _adam(th, sl, g, lr, t, o):
+    lr_t = lr * math.sqrt(1.0 - o.beta2 ** t) / (1.0 - o.beta1 ** t)
+    sl[0] = o.beta1 * sl[0] + (1.0 - o.beta1) * g
+    sl[1] = o.beta2 * sl[1] + (1.0 - o.beta2) * g * g
+    th -= lr_t * sl[0] / (np.sqrt(sl[1]) + o.epsilon)
+
+
+def _rmsprop(th, sl, g, lr, t, o):
+    sl[0] = o.rho * sl[0] + (1.0 - o.rho) * g * g
+    if o.centered:                       # TF: (ms − mg²) + ε
+        sl[2] = o.rho * sl[2] + (1.0 - o.rho) * g
+        denom = (sl[0] - sl[2] * sl[2]) + o.rms_epsilon
+    else:
+        denom = sl[0] + o.rms_epsilon
+    sl[1] = o.rms_momentum * sl[1] + lr * g / np.sqrt(denom)
+    th -= sl[1]
+
+
+def _adagrad(th, sl, g, lr, t, o):
+    sl[0] = sl[0] + g * g
+    th -= lr * g / np.sqrt(sl[0])
+
+
+def _adadelta(th, sl, g, lr, t, o):
+    rho, eps = o.adadelta_rho, o.adadelta_epsilon
+    sl[0] = rho * sl[0] + (1.0 - rho) * g * g
+    upd = np.sqrt(sl[1] + eps) / np.sqrt(sl[0] + eps) * g
+    th -= lr * upd
+    sl[1] = rho * sl[1] + (1.0 - rho) * upd * upd
+
+
+@dataclass(frozen=True)
+class Optimizer(Choice):
+    slots: tuple = ()           # names of the per-parameter state, in kernel order
+    fields: tuple = ()          # OptimizerSpec fields it reads besides name and lr
+    start: tuple = ()           # per slot: a float, or the name of the OptimizerSpec field holding it
+    update: object = None       # numpy reference update (above)
+
+    def start_values(self, o) -> list[float]:
+        return [float(getattr(o, v)) if isinstance(v, str) else float(v) for v in self.start]
+
+
+OPTIMIZERS: dict[str, Optimizer] = {
+    "gd": Optimizer(0, "gradient descent", "θ ← θ − lr·g", update=_gd),
+    "momentum": Optimizer(1, "Momentum", "a ← m·a + g;  θ ← θ − lr·a  (Nesterov: θ ← θ − lr·(g + m·a))",
+                          ("accumulator",), ("momentum", "nesterov"), (0.0,), _momentum),
+    "adam": Optimizer(2, "Adam", "m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  "
+                                 "θ ← θ − lr·√(1−β2^t)/(1−β1^t) · m/(√v + ε)",
+                      ("m", "v"), ("beta1", "beta2", "epsilon"), (0.0, 0.0), _adam),
+    "rmsprop": Optimizer(3, "RMSProp", "ms ← ρ·ms + (1−ρ)·g²;  mom ← μ·mom + lr·g/√(ms + ε);  θ ← θ − mom  "
+                                       "(centered: mg ← ρ·mg + (1−ρ)·g, √(ms − mg² + ε))",
+                         ("ms", "mom", "mg"), ("rho", "rms_momentum", "rms_epsilon", "centered"),
+                         (1.0, 0.0, 0.0), _rmsprop),     # TF1 starts the mean square at ones
+    "adagrad": Optimizer(4, "Adagrad", "acc ← acc + g²;  θ ← θ − lr·g/√acc", ("accumulator",),
+                         ("initial_accumulator",), ("initial_accumulator",), _adagrad),
+    "adadelta": Optimizer(5, "Adadelta", "acc ← ρ·acc + (1−ρ)·g²;  u ← √(accu + ε)/√(acc + ε)·g;  θ ← θ − lr·u;  "
+                                         "accu ← ρ·accu + (1−ρ)·u²",
+                          ("accumulator", "accumulator_update"), ("adadelta_rho", "adadelta_epsilon"),
+                          (0.0, 0.0), _adadelta),
 }
 
 # optimiser state ("slots") per parameter, in the order the kernel keeps them
-SLOT_NAMES: dict[str, tuple[str, ...]] = {
-    "gd": (),
-    "momentum": ("accumulator",),
-    "adam": ("m", "v"),
-    "rmsprop": ("ms", "mom"),
-    "adagrad": ("accumulator",),
-}
+SLOT_NAMES: dict[str, tuple[str, ...]] = {name: o.slots for name, o in OPTIMIZERS.items()}
 
 REGULARIZERS: dict[str, Choice] = {
     "none": Choice(0, "none", ""),

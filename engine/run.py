@@ -19,7 +19,7 @@ from . import backend
 from . import codes as C
 from .config import Config, ConfigError, validate
 from .model import Problem
-from .registry import SLOT_NAMES
+from .registry import OPTIMIZERS, SLOT_NAMES
 from .schedules import learning_rates
 
 CHUNK = 1 << 16
@@ -68,12 +68,11 @@ class Run:
         self.engine_seconds = 0.0
 
     def _fresh_slots(self) -> np.ndarray:
-        name = self.config.optimizer.name
-        slots = np.zeros((len(SLOT_NAMES[name]), self.problem.layout.size))
-        if name == "rmsprop":
-            slots[0] = 1.0  # TF1 initialises the mean square with ones
-        elif name == "adagrad":
-            slots[0] = self.config.optimizer.initial_accumulator
+        o = self.config.optimizer
+        entry = OPTIMIZERS[o.name]
+        slots = np.zeros((len(entry.slots), self.problem.layout.size))
+        for i, v in enumerate(entry.start_values(o)):     # e.g. TF1's RMSProp mean square starts at ones
+            slots[i] = v
         return slots
 
     def _alloc(self, cap: int) -> None:
@@ -203,7 +202,6 @@ class Run:
                 self._alloc(min(max(2 * self._cap, self._len + m), self.max_rows))
             k, row = self.step, self._len - 1
             lrs = learning_rates(self.config.optimizer.lr, self.config.schedule, np.arange(k, k + m))
-            h = self._h
             args = self._kernel_args(lrs, k, row, m, interrupt)
             got, div = self._kernel(args)(*args)
             self._len += got        # (rows past the length always have known/eknown False)

@@ -110,6 +110,21 @@ FORMULAS = {
 }
 
 
+# the ScheduleSpec fields each schedule reads (the parameter panel and the CLI show these)
+_GS = ("advance_global_step",)
+SCHEDULE_FIELDS = {
+    "constant": (),
+    "exponential": ("decay", "decay_steps", "staircase") + _GS,
+    "inverse_time": ("decay", "decay_steps", "staircase") + _GS,
+    "natural_exp": ("decay", "decay_steps", "staircase") + _GS,
+    "polynomial": ("decay_steps", "end_lr", "power", "cycle") + _GS,
+    "cosine": ("decay_steps", "alpha") + _GS,
+    "cosine_restarts": ("decay_steps", "t_mul", "m_mul", "alpha") + _GS,
+    "linear_cosine": ("decay_steps", "num_periods", "alpha", "beta") + _GS,
+    "piecewise": ("boundaries", "values") + _GS,
+}
+
+
 def learning_rates(lr: float, spec, steps) -> np.ndarray:
     """Rates for the updates whose ``global_step`` values are ``steps`` (array-like).
 

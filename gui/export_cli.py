@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 
 from engine.cli import OneLineParser, UsageError, count_arg

@@ -18,6 +18,9 @@ TITLES = {
     "alpha": "α", "boundaries": "boundaries", "values": "values",
     "advance_global_step": "advance global_step", "enabled": "enabled", "num_updates": "num_updates",
     "stddev": "stddev", "seed": "seed", "start": "start θ", "batch": "batch", "steps": "steps",
+    "rms_momentum": "RMSProp momentum", "centered": "centered", "adadelta_rho": "Adadelta ρ",
+    "adadelta_epsilon": "Adadelta ε", "t_mul": "period ×", "m_mul": "restart rate ×",
+    "num_periods": "periods", "beta": "β (floor)", "precision": "precision",
 }
 
 

@@ -18,26 +18,15 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QHeaderVi
 
 from engine.config import Config, describe_range
 from engine.lesson_schema import covers
-from engine.registry import OBJECTIVES
+from engine.registry import OBJECTIVES, OPTIMIZERS
+from engine.schedules import SCHEDULE_FIELDS as ENGINE_SCHEDULE_FIELDS
 from gui.i18n import LANGUAGE, tr
 
 from gui.field_names import SECTIONS, TITLES, TOP_LEVEL  # noqa: F401 - the panel's names
 
-# which fields matter for which choice (others are hidden)
-OPTIMIZER_FIELDS = {
-    "gd": ("name", "lr"), "momentum": ("name", "lr", "momentum", "nesterov"),
-    "adam": ("name", "lr", "beta1", "beta2", "epsilon"),
-    "rmsprop": ("name", "lr", "rho", "momentum", "rms_epsilon"),
-    "adagrad": ("name", "lr", "initial_accumulator"),
-}
-SCHEDULE_FIELDS = {
-    "constant": ("name",),
-    "exponential": ("name", "decay", "decay_steps", "staircase", "advance_global_step"),
-    "inverse_time": ("name", "decay", "decay_steps", "staircase", "advance_global_step"),
-    "polynomial": ("name", "decay_steps", "end_lr", "power", "cycle", "advance_global_step"),
-    "cosine": ("name", "decay_steps", "alpha", "advance_global_step"),
-    "piecewise": ("name", "boundaries", "values", "advance_global_step"),
-}
+# which fields matter for which choice (others are hidden): the engine's tables say
+OPTIMIZER_FIELDS = {name: ("name", "lr") + o.fields for name, o in OPTIMIZERS.items()}
+SCHEDULE_FIELDS = {name: ("name",) + f for name, f in ENGINE_SCHEDULE_FIELDS.items()}
 
 
 def leaf_paths(obj, prefix: str = "") -> list[tuple[str, object]]:

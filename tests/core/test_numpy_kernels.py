@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+from tests.conftest import compared_steps
 import pytest
 
 from engine import backend, kernels as K, numpy_kernels as N, presets, reference
@@ -67,7 +69,7 @@ def test_every_preset_trains_as_the_compiled_kernel_and_the_reference(name):
     p = presets.get(name)
     for label in p.run_labels():
         cfg = p.run_config(label)
-        compiled, twin = _pair(cfg, min(cfg.steps, 300), label)
+        compiled, twin = _pair(cfg, compared_steps(cfg), label)
         _same_history(compiled, twin)
         if cfg.schedule.name in ("constant", "exponential"):
             ref = reference.train(cfg, twin.problem, twin.theta0, twin.step)

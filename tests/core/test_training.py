@@ -3,6 +3,8 @@ the chapter's batches, divergence, and history rewinding."""
 import math
 
 import numpy as np
+
+from tests.conftest import compared_steps
 import pytest
 
 from engine import presets, reference
@@ -23,7 +25,7 @@ def test_every_preset_run_matches_the_numpy_reference(name):
     p = presets.get(name)
     for label in p.run_labels():
         cfg = p.run_config(label)
-        r = _run(cfg, min(cfg.steps, 300), label)
+        r = _run(cfg, compared_steps(cfg), label)
         ref = reference.train(cfg, r.problem, r.theta0, r.step)
         np.testing.assert_allclose(r.theta_history, ref["theta"], rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(r.lr_history[1:], ref["lr"][1:], rtol=1e-15)
@@ -60,7 +62,7 @@ def test_momentum_follows_the_tf1_formula(nesterov):
 
 
 def test_rmsprop_and_adagrad_follow_the_tf1_formulas():
-    r = _run(_quadratic("rmsprop", rho=0.9, momentum=0.5), 3)
+    r = _run(_quadratic("rmsprop", rho=0.9, rms_momentum=0.5), 3)   # RMSProp's own momentum (TF1 default 0)
     th, ms, mom = np.array([1.5, -0.5]), np.ones(2), np.zeros(2)   # TF1 starts ms at 1
     for t in range(1, 4):
         g = np.array([2 * th[0], 20 * th[1]])
