@@ -20,6 +20,7 @@ from . import codes as C
 from .config import Config, ConfigError, validate
 from .model import Problem
 from .registry import OPTIMIZERS, SLOT_NAMES
+from .run32 import Float32State, as_float32
 from .schedules import learning_rates
 
 CHUNK = 1 << 16
@@ -28,7 +29,7 @@ _NO_RATES = np.zeros(0)
 HISTORY_BYTES = 48 * 2 ** 20   # per run by default; beyond it older history is thinned
 MIN_ROWS = 4096
 # groups whose change means the run must start again (the rest apply from the current step)
-RESTART_GROUPS = ("data", "model", "loss", "reg", "init", "ema", "batch")
+RESTART_GROUPS = ("data", "model", "loss", "reg", "init", "ema", "batch", "precision")
 
 
 class Run:
@@ -54,6 +55,9 @@ class Run:
         if theta0.shape != (P,):
             raise ConfigError(f"start point has {theta0.size} values; the model has {P} parameters")
         self.theta0 = theta0.copy()
+        self._f32 = Float32State(self.problem) if self.config.precision == "float32" else None
+        if self._f32 is not None:       # TF feeds the start through float32 variables
+            theta0 = as_float32(theta0)
         self._t0 = 0
         self._spec = self.problem.spec(self.config, self._t0)
         self._cap = 0
@@ -66,6 +70,21 @@ class Run:
         self.diverged_at: int | None = None
         self._write_row0()
         self.engine_seconds = 0.0
+        self._load32()
+
+    def _load32(self) -> None:
+        """A float32 run's float32 state from its (float64) θ, slots, EMA and settings."""
+        if self._f32 is not None:
+            self._f32.load(self)
+
+    @property
+    def t0(self) -> int:
+        """The step the current optimiser started at (Adam's t counts from here)."""
+        return self._t0
+
+    @property
+    def precision(self) -> str:
+        return "float32" if self._f32 is not None else "float64"
 
     def _fresh_slots(self) -> np.ndarray:
         o = self.config.optimizer
@@ -201,9 +220,7 @@ class Run:
             if self._len + m > self._cap:
                 self._alloc(min(max(2 * self._cap, self._len + m), self.max_rows))
             k, row = self.step, self._len - 1
-            lrs = learning_rates(self.config.optimizer.lr, self.config.schedule, np.arange(k, k + m))
-            args = self._kernel_args(lrs, k, row, m, interrupt)
-            got, div = self._kernel(args)(*args)
+            got, div = self._advance_chunk(k, row, m, interrupt)
             self._len += got        # (rows past the length always have known/eknown False)
             done += got
             if div == C.INTERRUPTED:
@@ -219,6 +236,20 @@ class Run:
                 break
         self.engine_seconds += time.perf_counter() - t
         return done
+
+    def _advance_chunk(self, k: int, row: int, m: int, interrupt):
+        """m updates after update k (history row ``row``) in one kernel call: (done, status)."""
+        steps = np.arange(k, k + m)
+        if self._f32 is None:
+            lrs = learning_rates(self.config.optimizer.lr, self.config.schedule, steps)
+            args = self._kernel_args(lrs, k, row, m, interrupt)
+            return self._kernel(args)(*args)
+        got, div = self._f32.advance(self._spec[0], self._f32.rates(steps), self._history_arrays(), k, row, m,
+                                     _NO_INTERRUPT if interrupt is None else interrupt)
+        self._f32.store(self)
+        if div == C.DIV_THETA:   # the kernel put θ and slots back; Adam's powers too, from the count
+            self._f32.reset_powers(self.config, k + got - self._t0)
+        return got, div
 
     def _kernel(self, args, compile: bool = False):
         if not compile and backend.serving_numpy("advance"):
@@ -236,10 +267,13 @@ class Run:
 
     def _kernel_args(self, lrs=_NO_RATES, k: int = 0, row: int = 0, m: int = 0, interrupt=None) -> tuple:
         """The advance kernel's arguments (the defaults: a call that applies no update)."""
+        return ((self.theta, self.ema, self.slots), self.problem.data, self._spec, lrs, self._history_arrays(),
+                k, row, m, _NO_INTERRUPT if interrupt is None else interrupt)
+
+    def _history_arrays(self) -> tuple:
+        """The history columns the training kernels write, in their order."""
         h = self._h
-        hist = h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"], h["bsum"], h["step"]
-        return ((self.theta, self.ema, self.slots), self.problem.data, self._spec, lrs, hist, k, row, m,
-                _NO_INTERRUPT if interrupt is None else interrupt)
+        return h["theta"], h["ema"], h["slots"], h["lr"], h["bloss"], h["bsum"], h["step"]
 
     def _forget_rows_from(self, n: int, old: int) -> None:
         """Rows n..old are no longer history: their cached losses must not be trusted when new
@@ -251,11 +285,17 @@ class Run:
     def specialise(self) -> None:
         """Compile (or load from numba's disk cache) the kernel fixed to this run's network
         structure, about twice as fast as the generic one; later advances use it."""
+        if self._f32 is not None:      # the float32 kernel has one form: compile it by a call of 0 updates
+            self._f32.advance(self._spec[0], np.zeros(0, np.float32), self._history_arrays(), 0, 0, 0,
+                              _NO_INTERRUPT)
+            return
         self._kernel(self._kernel_args(), compile=True)
 
     def fixed_kernel_ready(self) -> bool:
         """Whether the kernel fixed to this run's structure is compiled or in the disk cache
         (it is then used from the next advance on, once the compiled kernels serve)."""
+        if self._f32 is not None:
+            return True
         return self._compiled_kernel(self._kernel_args()) is not backend.compiled().advance
 
     def truncate(self, k: int) -> None:
@@ -274,6 +314,7 @@ class Run:
         if k < self._t0:
             self._t0 = 0
             self._spec = self.problem.spec(self.config, 0)
+        self._load32()
 
     def restart(self, theta0: np.ndarray | None = None) -> None:
         self._reset(self.theta0 if theta0 is None else np.asarray(theta0, np.float64))
@@ -288,12 +329,9 @@ class Run:
         if self.needs_restart(config):
             problem = Problem(config) if (config.data, config.model) != (self.config.data, self.config.model) \
                 else self.problem
-            if problem is not self.problem:
-                self.problem = problem
-            self.config = config
-            start = problem.initial_theta(config) if config.init != self.config.init or \
-                self.theta0.size != problem.layout.size else self.theta0
-            self._reset(start)
+            new_start = config.init != self.config.init or self.theta0.size != problem.layout.size
+            self.problem, self.config = problem, config
+            self._reset(problem.initial_theta(config) if new_start else self.theta0)
             return
         old = self.config
         self.config = config
@@ -304,6 +342,7 @@ class Run:
             self._alloc(self._cap)  # the slot width changed: earlier slot rows read as zeros
             self._h["slots"][self.step] = self.slots
         self._spec = self.problem.spec(config, self._t0)
+        self._load32()
 
     # --- history ------------------------------------------------------------------------------
     @property

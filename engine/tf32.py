@@ -319,9 +319,10 @@ def _finite32(v):
 
 
 @njit_exact
-def advance32(state, data, spec, lrs, hist, step0, row0, nsteps):
+def advance32(state, data, spec, lrs, hist, step0, row0, nsteps, interrupt):
     """Apply ``nsteps`` float32 updates after update ``step0`` (history row ``row0``), recording
-    rows row0+1 …; the same contract as ``kernels.advance`` (returns (updates done, status)).
+    rows row0+1 …; the same contract as ``kernels.advance`` (returns (updates done, status),
+    ``interrupt[0]`` looked at every 256 updates).
     ``state`` = (θ, EMA θ, slots, Adam's beta powers), float32; history rows are float64 copies."""
     theta, ema, slots, powers = state
     XT, YT = data
@@ -339,6 +340,8 @@ def advance32(state, data, spec, lrs, hist, step0, row0, nsteps):
     decay = hyper[X_EMA_DECAY]
     one = F32(1.0)
     for s in range(nsteps):
+        if (s & 255) == 0 and interrupt[0] != 0:
+            return s, K.INTERRUPTED
         k = step0 + s
         r0, r1 = K.batch_rows(net, n, k)
         for p in range(P):
@@ -374,57 +377,3 @@ def advance32(state, data, spec, lrs, hist, step0, row0, nsteps):
         h_bsum[row] = h_bsum[row - 1] + loss
         h_step[row] = k + 1
     return nsteps, 0
-
-
-@njit_exact
-def beta_powers(b1, b2, t):
-    """Adam's float32 ``beta1_power``, ``beta2_power`` after t updates: β^(t+1) as TF's running
-    product (β, then multiplied by β after every update)."""
-    out = np.empty(2, np.float32)
-    out[0], out[1] = b1, b2
-    for _ in range(t):
-        out[0] = out[0] * b1
-        out[1] = out[1] * b2
-    return out
-
-
-def hyper32(cfg) -> np.ndarray:
-    """The float32 hyper-parameters of a run's configuration (TF casts Python floats to float32)."""
-    o = cfg.optimizer
-    h = np.zeros(N_HYPER32, np.float32)
-    h[X_MOMENTUM], h[X_BETA1], h[X_BETA2], h[X_EPS] = o.momentum, o.beta1, o.beta2, o.epsilon
-    h[X_RHO], h[X_RMS_EPS], h[X_RMS_MOMENTUM] = o.rho, o.rms_epsilon, o.rms_momentum
-    h[X_ADADELTA_RHO], h[X_ADADELTA_EPS] = o.adadelta_rho, o.adadelta_epsilon
-    h[X_COST], h[X_PROFIT] = cfg.loss.cost, cfg.loss.profit
-    h[X_LAM] = cfg.reg.lam if cfg.reg.kind != "none" else 0.0
-    h[X_EMA_DECAY] = cfg.ema.decay
-    h[X_LEAKY] = 0.2
-    return h
-
-
-def run_ema_script32(script: list, decay: float, use_num_updates: bool) -> list:
-    """opt4_6 in float32: ``[w1, shadow]`` at the start and after each apply (TF's ema_op)."""
-    w1 = shadow = F32(0.0)
-    step = 0
-    d32 = F32(decay)
-    seq = [[float(w1), float(shadow)]]
-    for op in script:
-        if op[0] == "assign" and op[1] == "w1":
-            w1 = F32(op[2])
-        elif op[0] == "assign":
-            step = int(op[2])
-        else:
-            d = d32
-            if use_num_updates:
-                n = F32(step)
-                d = min(d32, (F32(1.0) + n) / (F32(10.0) + n))
-            shadow = shadow - (shadow - w1) * (F32(1.0) - d)
-            seq.append([float(w1), float(shadow)])
-    return seq
-
-
-def shortest(v) -> str:
-    """A float32 written so it reads back as the same float32 (TF's and numpy's float32 repr)."""
-    return repr(float(np.float32(v))) if not np.isfinite(v) else np.format_float_positional(
-        np.float32(v), unique=True, trim="-") if 1e-4 <= abs(float(v)) < 1e16 or v == 0 else \
-        np.format_float_scientific(np.float32(v), unique=True, trim="-")

@@ -7,7 +7,9 @@ from gui.i18n import tr
 # (config section, group title); "optimizer" is always per run
 SECTIONS = [("data", "Data"), ("model", "Model"), ("loss", "Loss"), ("schedule", "Schedule"),
             ("ema", "EMA"), ("reg", "Regularisation"), ("init", "Initialisation")]
-TOP_LEVEL = [("batch", "batch"), ("steps", "steps")]
+TOP_LEVEL = [("batch", "batch"), ("steps", "steps"), ("precision", "arithmetic")]
+# how a choice reads in the panel where it is not its own name
+OPTION_TITLES = {"precision": {"float64": "float64", "float32": "TensorFlow float32"}}
 TITLES = {
     "name": "name", "path": "CSV file", "hidden": "hidden layers", "activation": "activation",
     "output": "output", "bias": "bias", "cost": "COST", "profit": "PROFIT", "reduction": "reduction",
@@ -20,7 +22,7 @@ TITLES = {
     "stddev": "stddev", "seed": "seed", "start": "start θ", "batch": "batch", "steps": "steps",
     "rms_momentum": "RMSProp momentum", "centered": "centered", "adadelta_rho": "Adadelta ρ",
     "adadelta_epsilon": "Adadelta ε", "t_mul": "period ×", "m_mul": "restart rate ×",
-    "num_periods": "periods", "beta": "β (floor)", "precision": "precision",
+    "num_periods": "periods", "beta": "β (floor)", "precision": "arithmetic",
 }
 
 

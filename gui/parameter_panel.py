@@ -22,7 +22,7 @@ from engine.registry import OBJECTIVES, OPTIMIZERS
 from engine.schedules import SCHEDULE_FIELDS as ENGINE_SCHEDULE_FIELDS
 from gui.i18n import LANGUAGE, tr
 
-from gui.field_names import SECTIONS, TITLES, TOP_LEVEL  # noqa: F401 - the panel's names
+from gui.field_names import OPTION_TITLES, SECTIONS, TITLES, TOP_LEVEL  # noqa: F401 - the panel's names
 
 # which fields matter for which choice (others are hidden): the engine's tables say
 OPTIMIZER_FIELDS = {name: ("name", "lr") + o.fields for name, o in OPTIMIZERS.items()}
@@ -77,7 +77,8 @@ def spec(path: str, value, readonly: bool = False) -> dict:
     tip = tr(meta.get("doc", "")) if meta.get("doc") else ""
     kind = f.type if isinstance(f.type, str) else f.type.__name__
     if "options" in meta:
-        d.update(type="list", limits=list(meta["options"]))
+        titles = OPTION_TITLES.get(name)
+        d.update(type="list", limits={tr(titles[o]): o for o in meta["options"]} if titles else list(meta["options"]))
     elif kind == "bool":
         d.update(type="bool")
     elif kind == "int":      # no limits: a value out of range is typed as is and refused with the range

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import codes, kernels as K, numpy_kernels as N, tf32
+from engine import codes, kernels as K, numpy_kernels as N, tf32, tf32_setup
 from engine.config import Config, OptimizerSpec
 from engine.registry import ACTIVATIONS, LOSSES, OBJECTIVES, OPTIMIZERS, REGULARIZERS
 
@@ -124,7 +124,7 @@ def test_tf_optimizer_cases_float32_bit_for_bit(case):
     net[codes.N_OPT] = OPTIMIZERS[name].code
     net[codes.N_NESTEROV] = int(o.nesterov)
     net[codes.N_CENTERED] = int(o.centered)
-    hyper = tf32.hyper32(cfg)
+    hyper = tf32_setup.hyper32(cfg)
     entry = OPTIMIZERS[name]
     for var, key in ((0, "var0"), (1, "var1")):
         if key not in case:
