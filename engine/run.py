@@ -20,6 +20,7 @@ from . import codes as C
 from .config import Config, ConfigError, validate
 from .model import Problem
 from .registry import OPTIMIZERS, SLOT_NAMES
+from .replay import Segment, State, replay
 from .run32 import Float32State, as_float32
 from .schedules import learning_rates
 
@@ -60,6 +61,7 @@ class Run:
             theta0 = as_float32(theta0)
         self._t0 = 0
         self._spec = self.problem.spec(self.config, self._t0)
+        self._segments = [self._segment(0)]
         self._cap = 0
         self._len = 0
         self._stride = 1          # the older history keeps steps that are multiples of this
@@ -71,6 +73,28 @@ class Run:
         self._write_row0()
         self.engine_seconds = 0.0
         self._load32()
+
+    def _segment(self, start: int, kernel=None) -> Segment:
+        """What trains the updates after ``start`` from now on (engine.replay)."""
+        return Segment(start, self.config, (self._spec[0].copy(), self._spec[1].copy()), self._t0, kernel)
+
+    def state_at(self, k: int) -> State:
+        """The exact state after k updates (0 ≤ k ≤ step): a recorded row, or the last one kept
+        before k replayed to k with the kernels and settings that trained it."""
+        k = int(k)
+        if not 0 <= k <= self.step:
+            raise ValueError(f"step {k} is outside this run's 0…{self.step}")
+        r = int(self.rows([k])[0])
+        h = self._h
+        if int(h["step"][r]) == k:
+            state = State(k, h["theta"][r].copy(), h["slots"][r].copy(),
+                          h["ema"][r].copy() if self.ema.size else None, float(h["lr"][r]), float(h["bloss"][r]),
+                          float(h["bsum"][r]))
+        else:
+            state = replay(self, r, k)
+        seg = [g for g in self._segments if g.start <= k][-1]     # the optimiser whose slots these are
+        state.slots = state.slots[:len(SLOT_NAMES[seg.config.optimizer.name])]
+        return state
 
     def _load32(self) -> None:
         """A float32 run's float32 state from its (float64) θ, slots, EMA and settings."""
@@ -243,7 +267,13 @@ class Run:
         if self._f32 is None:
             lrs = learning_rates(self.config.optimizer.lr, self.config.schedule, steps)
             args = self._kernel_args(lrs, k, row, m, interrupt)
-            return self._kernel(args)(*args)
+            kernel = self._kernel(args)
+            seg = self._segments[-1]
+            if seg.kernel is None:
+                seg.kernel = kernel
+            elif seg.kernel is not kernel:     # (the fixed kernel landed: its last bits differ)
+                self._segments.append(self._segment(k, kernel))
+            return kernel(*args)
         got, div = self._f32.advance(self._spec[0], self._f32.rates(steps), self._history_arrays(), k, row, m,
                                      _NO_INTERRUPT if interrupt is None else interrupt)
         self._f32.store(self)
@@ -299,22 +329,39 @@ class Run:
         return self._compiled_kernel(self._kernel_args()) is not backend.compiled().advance
 
     def truncate(self, k: int) -> None:
-        """Go back to the state after k updates (or the last recorded step before k when the
-        history was thinned there), discarding the recorded future."""
-        r = int(self.rows([int(np.clip(k, 0, self.step))])[0])
+        """Go back to the exact state after k updates, discarding the recorded future (a step the
+        thinned history no longer holds is replayed from the last kept row before it)."""
+        k = int(np.clip(k, 0, self.step))
+        r = int(self.rows([k])[0])
         h = self._h
+        state = None if int(h["step"][r]) == k else replay(self, r, k)
         self._forget_rows_from(r + 1, self._len)
         self._len = r + 1
+        if state is not None:             # the replayed step becomes the history's last row
+            self._put_row(r + 1, state)
+            r += 1
+            self._len = r + 1
         self.theta[:] = h["theta"][r]
         if self.ema.size:
             self.ema[:] = h["ema"][r]
         self.slots[:] = h["slots"][r]
         self.diverged_at = None
-        k = self.step
-        if k < self._t0:
-            self._t0 = 0
-            self._spec = self.problem.spec(self.config, 0)
+        if k < self._t0:       # back before the current optimiser started: it starts again from here
+            self._t0 = k
+            self._spec = self.problem.spec(self.config, k)
+            self.slots = self._fresh_slots()
+            self._h["slots"][r] = self.slots
+        self._segments = [seg for seg in self._segments if seg.start < k]
+        self._segments.append(self._segment(k))
         self._load32()
+
+    def _put_row(self, r: int, state: State) -> None:
+        h = self._h
+        h["theta"][r], h["slots"][r] = state.theta, state.slots
+        if state.ema is not None:
+            h["ema"][r] = state.ema
+        h["lr"][r], h["bloss"][r], h["step"][r] = state.lr, state.batch_loss, state.step
+        h["bsum"][r] = state.batch_loss_sum
 
     def restart(self, theta0: np.ndarray | None = None) -> None:
         self._reset(self.theta0 if theta0 is None else np.asarray(theta0, np.float64))
@@ -340,8 +387,11 @@ class Run:
             self._t0 = self.step
             self.slots = self._fresh_slots()
             self._alloc(self._cap)  # the slot width changed: earlier slot rows read as zeros
-            self._h["slots"][self.step] = self.slots
+            self._h["slots"][self._len - 1] = self.slots
         self._spec = self.problem.spec(config, self._t0)
+        if self._segments[-1].start == self.step:
+            self._segments.pop()
+        self._segments.append(self._segment(self.step))
         self._load32()
 
     # --- history ------------------------------------------------------------------------------
