@@ -137,7 +137,7 @@ def phases(run, k: int, p: int = 0) -> Update:
                          dict(rows=rows, X=run.problem.X[r0:r1_], target=run.problem.Y[r0:r1_])))
         fwd = "y = f(x; θ);  " + LOSSES[cfg.loss.name].formula
         live = [line("loss", "", loss)]
-        vals = dict(pred=preds, target=run.problem.Y[r0:r1_], loss=loss)
+        vals = dict(rows=rows, X=run.problem.X[r0:r1_], pred=preds, target=run.problem.Y[r0:r1_], loss=loss)
         notes = (("first rows of the batch:", {}),)
     else:
         fwd, live, vals, notes = "loss = f(θ)", [line("loss", "", loss)], dict(loss=loss), ()

@@ -98,6 +98,10 @@ def test_the_live_formulas_show_the_recorded_numbers(trained):
             assert run.config.optimizer.name == "rmsprop" and i == 2      # mg: centered only
     r0 = (k * run.config.batch) % run.problem.n
     assert u.phase("batch").values["rows"] == (r0, r0 + run.config.batch)
+    fwd = u.phase("forward").values
+    assert fwd["rows"] == (r0, r0 + run.config.batch)
+    np.testing.assert_array_equal(fwd["X"], run.problem.X[r0:r0 + run.config.batch])
+    np.testing.assert_array_equal(fwd["target"], run.problem.Y[r0:r0 + run.config.batch])
     assert u.header[0].format(**u.header[1]) == f"update {k + 1}: step {k} → step {k + 1}"
 
 

@@ -24,6 +24,11 @@ def test_period_walks_the_phases_then_applies_the_update(qtbot, window_on):
     n = panel.phase_count
     assert [ph.key for ph in u.phases] == ["batch", "forward", "gradient", "lr", "update", "theta"]
     assert panel.position.text() == "phase 1 of 6" and "update 6: step 5 → step 6" in panel.header.text()
+    press(qtbot, window, Qt.Key.Key_Period)                           # the predictions: rows 8 … 15
+    table = panel.view.toPlainText()
+    x8 = ", ".join(fmt(v, 4) for v in run.problem.X[8])
+    assert f"\n8\n({x8})\n{fmt(run.problem.Y[8][0], 4)}\n" in table and "\n7\n(" not in table
+    press(qtbot, window, Qt.Key.Key_Comma)
     seen = [panel.index]
     for _ in range(n - 1):
         press(qtbot, window, Qt.Key.Key_Period)
