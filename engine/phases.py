@@ -246,5 +246,15 @@ def _record_error(after: dict, rec: dict) -> float:
     return worst
 
 
-__all__ = ["DIGITS", "STATE_DIGITS", "HEADER", "NOTE_TEMPLATES", "TITLES", "Phase", "Update", "fmt", "par",
-           "phases"]
+__all__ = [
+    "DIGITS",
+    "HEADER",
+    "NOTE_TEMPLATES",
+    "STATE_DIGITS",
+    "TITLES",
+    "Phase",
+    "Update",
+    "fmt",
+    "par",
+    "phases",
+]

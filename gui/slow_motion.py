@@ -13,8 +13,7 @@ import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from engine.phase_text import fmt
 from engine.phases import phases
@@ -219,9 +218,10 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
         out = [f"<h3 style='margin-bottom:2px'>{self.index + 1}. {esc(tr(ph.title))}</h3>",
                f"<p style='color:#555; margin:2px 0'>{esc(tr('TensorFlow 1.x'))}</p>",
                f"<p style=\"{MONO} background:#F2F2F2; margin:2px 0\">{esc(ph.formula)}</p>",
-               f"<p style='color:#555; margin:6px 0 2px 0'>"
-               f"{esc(tr('this run, parameter {name}', name=u.name))}</p>",
-               f"<p style=\"{MONO} background:#FFF7DD; margin:2px 0\"><b>{esc(ph.live)}</b></p>"]
+               (f"<p style='color:#555; margin:6px 0 2px 0'>"
+                f"{esc(tr('this run, parameter {name}', name=u.name))}</p>"),
+               "".join(f"<p style=\"{MONO} background:#FFF7DD; margin:0 0 3px 0\"><b>{esc(x)}</b></p>"
+                       for x in ph.live.split("\n"))]     # one block per line: a wrapped line reads as one
         for template, fields in ph.notes:
             out.append(f"<p style='margin:4px 0'>{esc(tr(template, **fields))}</p>")
         if ph.key == "forward" and "pred" in ph.values:
@@ -246,9 +246,9 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
         X = ph.values.get("X")
         pred, target = ph.values["pred"], ph.values["target"]
         r0 = ph.values.get("rows", (0, 0))[0]
-        cells = ["<table cellspacing='0' cellpadding='2' style='margin-top:2px'><tr>"
-                 f"<th align='right'>{html.escape(tr('row'))}</th><th align='right'>x</th>"
-                 "<th align='right'>y_</th><th align='right'>y</th></tr>"]
+        cells = [("<table cellspacing='0' cellpadding='2' style='margin-top:2px'><tr>"
+                  f"<th align='right'>{html.escape(tr('row'))}</th><th align='right'>x</th>"
+                  "<th align='right'>y_</th><th align='right'>y</th></tr>")]
         for i in range(min(BATCH_ROWS_SHOWN, pred.shape[0])):
             x = ", ".join(fmt(v, 4) for v in X[i]) if X is not None else ""
             cells.append(f"<tr><td align='right'>{r0 + i}</td><td align='right'>({x})</td>"

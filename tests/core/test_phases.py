@@ -145,8 +145,9 @@ def test_an_objective_and_a_bias_parameter():
 
 
 def test_titles_and_notes_are_translated():
-    from engine import resources
     import json
+
+    from engine import resources
     table = {}
     for path in sorted(resources.folder("i18n").glob("zh*.json")):
         table.update(json.loads(path.read_text(encoding="utf-8")))
