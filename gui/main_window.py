@@ -19,6 +19,7 @@ from gui.parameter_panel import ParameterPanel
 from gui.preset_picker import PresetPicker
 from gui.presenter import install_presenter
 from gui.session_menu import install_session_menu
+from gui.slow_motion import install_slow_motion
 from gui.status_bar import StatusBar
 from gui.transport import TransportBar
 
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         install_session_menu(self, session)              # sets self.session_menu
         install_export_menu(self, session, self.views)   # sets self.export_menu
         install_lessons(self, session)                   # sets self.lesson_runner, lesson_panel, lesson_dock
+        install_slow_motion(self)                        # sets self.slow_motion, slow_motion_dock ("." / ",")
         install_presenter(self)                          # sets self.presenter (View → Presenter mode, F11)
         install_help_menu(self)                          # sets self.help_menu and self.welcome
 

@@ -1,0 +1,308 @@
+"""Slow motion: one update of one run played phase by phase (engine.phases), each phase's TF 1.x
+formula and the same formula with the run's live numbers for the parameter picked.
+
+"." shows the next phase; after the last one it applies the update (the session's step(1), or
+moves the cursor on when the update is already recorded) and starts the next update's phases.
+"," goes back a phase (from the first, to the last phase of the update before).  The panel follows
+the session's cursor: any other move of it starts that update's phases from the first.
+"""
+from __future__ import annotations
+
+import html
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+from engine.phase_text import fmt
+from engine.phases import phases
+from gui.draw_rate import RefreshWhilePlaying
+from gui.i18n import LANGUAGE, tr
+
+BATCH_ROWS_SHOWN = 6
+MONO = "font-family: 'DejaVu Sans Mono', monospace; white-space: pre-wrap;"
+
+
+class SlowMotion(RefreshWhilePlaying, QWidget):
+    def __init__(self, session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.index = 0                   # the phase shown, 0-based
+        self.update_shown = None         # engine.phases.Update on screen (None: nothing to show)
+        self._k = None                   # the step whose next update is shown
+        self._cache_key = None
+        self._shown_key = None
+        self._pending_index = None       # where "," wants to land once the cursor has moved back
+        self.run_caption, self.param_caption = QLabel(), QLabel()
+        self.run_combo, self.param_combo = QComboBox(), QComboBox()
+        self.run_combo.currentIndexChanged.connect(self._on_run_combo_changed)
+        self.param_combo.currentIndexChanged.connect(self._on_param_combo_changed)
+        self.header = QLabel()
+        self.header.setWordWrap(True)
+        self.position = QLabel()
+        self.prev_button, self.next_button = QPushButton(), QPushButton()
+        for b in (self.prev_button, self.next_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)     # the keys stay with the window
+        self.prev_button.clicked.connect(self.previous_phase)
+        self.next_button.clicked.connect(self.next_phase)
+        self.view = QTextBrowser()
+        self.view.setOpenLinks(False)
+        self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        pick = QHBoxLayout()
+        pick.addWidget(self.run_caption)
+        pick.addWidget(self.run_combo, 1)
+        pick.addWidget(self.param_caption)
+        pick.addWidget(self.param_combo, 1)
+        nav = QHBoxLayout()
+        nav.addWidget(self.prev_button)
+        nav.addWidget(self.position, 1, Qt.AlignmentFlag.AlignCenter)
+        nav.addWidget(self.next_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(pick)
+        lay.addWidget(self.header)
+        lay.addLayout(nav)
+        lay.addWidget(self.view, 1)
+        self.action_next = self._key(Qt.Key.Key_Period, self.next_phase)
+        self.action_previous = self._key(Qt.Key.Key_Comma, self.previous_phase)
+        session.rebuilt.connect(self._on_session_rebuilt)
+        session.config_changed.connect(self._on_session_config_changed)
+        session.frame.connect(self._on_session_frame)
+        session.ready.connect(self._on_session_frame)
+        session.playing_changed.connect(self._on_session_playing_changed)
+        LANGUAGE.changed.connect(self._on_language_changed)
+        self._fill_runs()
+        self.retranslate()
+
+    def _key(self, key, slot) -> QAction:
+        """A window-wide key (the window adds the action; a text field with the keyboard keeps it)."""
+        a = QAction(self)
+        a.setShortcut(QKeySequence(key))
+        a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)   # as the transport keys
+        a.triggered.connect(slot)
+        return a
+
+    def retranslate(self) -> None:
+        self.run_caption.setText(tr("Run"))
+        self.param_caption.setText(tr("parameter"))
+        self.prev_button.setText("◀ " + tr("Previous phase") + " (,)")
+        self.next_button.setText(tr("Next phase") + " (.) ▶")
+        self.action_next.setText(tr("Slow motion: next phase"))
+        self.action_previous.setText(tr("Slow motion: previous phase"))
+        self._shown_key = None
+        self.refresh(force=True)
+
+    # --- runs and parameters -------------------------------------------------------------------
+    def _fill_runs(self) -> None:
+        current = self.run_combo.currentText()
+        self.run_combo.blockSignals(True)
+        self.run_combo.clear()
+        for r in self.session.runs:
+            self.run_combo.addItem(r.label)
+        self.run_combo.setCurrentIndex(max(self.run_combo.findText(current), 0))
+        self.run_combo.blockSignals(False)
+        self._fill_params()
+
+    def _fill_params(self) -> None:
+        run = self.selected_run()
+        names = run.problem.layout.names if run is not None else []
+        if [self.param_combo.itemText(i) for i in range(self.param_combo.count())] == names:
+            return
+        current = self.param_combo.currentText()
+        self.param_combo.blockSignals(True)
+        self.param_combo.clear()
+        self.param_combo.addItems(names)
+        self.param_combo.setCurrentIndex(max(self.param_combo.findText(current), 0))
+        self.param_combo.blockSignals(False)
+        self._cache_key = self._shown_key = None
+
+    def selected_run(self):
+        label = self.run_combo.currentText()
+        return next((r for r in self.session.runs if r.label == label), None)
+
+    # --- stepping ------------------------------------------------------------------------------
+    @property
+    def phase_count(self) -> int:
+        return len(self.update_shown.phases) if self.update_shown is not None else 0
+
+    def next_phase(self) -> None:
+        """The next phase; after the last, apply the update and show the next one's first phase."""
+        s = self.session
+        if s.playing:
+            s.pause()
+        self.refresh(force=True)
+        if self.update_shown is None:
+            return
+        if self.index + 1 < self.phase_count:
+            self.index += 1
+            self._shown_key = None
+            self.refresh(force=True)
+            return
+        self.index = 0
+        if s.cursor < s.head:
+            s.set_cursor(s.cursor + 1)          # recorded already: no future is thrown away
+        else:
+            s.step(1)
+        self._shown_key = None
+        self.refresh(force=True)
+
+    def previous_phase(self) -> None:
+        """The phase before; from the first phase, the last phase of the update before."""
+        s = self.session
+        if s.playing:
+            s.pause()
+        if self.index > 0:
+            self.index -= 1
+            self._shown_key = None
+            self.refresh(force=True)
+        elif s.cursor > 0:
+            self._pending_index = -1
+            s.set_cursor(s.cursor - 1)
+            self.refresh(force=True)
+
+    # --- drawing -------------------------------------------------------------------------------
+    def _compute(self, run, k: int, p: int):
+        key = (run.label, id(run), k, run.step, p, run.config, run.t0)
+        if key != self._cache_key:
+            self._cache_key = key
+            self.update_shown = phases(run, k, p)
+        return self.update_shown
+
+    def refresh(self, force: bool = False) -> None:
+        if not force and not self.isVisible():
+            return
+        self._last = time.perf_counter()
+        run = self.selected_run()
+        if run is None:
+            self.update_shown, self._cache_key = None, None
+            self._show_message(tr("No runs in this preset."))
+            return
+        k = min(self.session.cursor, run.step)
+        if k != self._k:
+            self._k = k
+            self.index = 0
+        p = max(self.param_combo.currentIndex(), 0)
+        try:
+            u = self._compute(run, k, p)
+        except ValueError as exc:
+            self.update_shown, self._cache_key = None, None
+            self._show_message(tr("Slow motion cannot show this step: {e}", e=str(exc)))
+            return
+        if self._pending_index is not None:
+            self.index = self._pending_index % len(u.phases)
+            self._pending_index = None
+        self.index = min(self.index, len(u.phases) - 1)
+        key = (id(u), self.index, LANGUAGE.code)
+        if key == self._shown_key:
+            return
+        self._shown_key = key
+        text, fields = u.header
+        self.header.setText(f"<b>{html.escape(tr(text, **fields))}</b> · {html.escape(run.label)}")
+        self.position.setText(tr("phase {i} of {n}", i=self.index + 1, n=len(u.phases)))
+        self.prev_button.setEnabled(self.index > 0 or self.session.cursor > 0)
+        self.next_button.setEnabled(True)
+        self.view.setHtml(self._html(run, u))
+
+    def _show_message(self, text: str) -> None:
+        self._shown_key = None
+        self.header.setText("")
+        self.position.setText("")
+        self.prev_button.setEnabled(False)
+        self.next_button.setEnabled(False)
+        self.view.setHtml(f"<p>{html.escape(text)}</p>")
+
+    def _html(self, run, u) -> str:
+        ph = u.phases[self.index]
+        esc = html.escape
+        out = [f"<h3 style='margin-bottom:2px'>{self.index + 1}. {esc(tr(ph.title))}</h3>",
+               f"<p style='color:#555; margin:2px 0'>{esc(tr('TensorFlow 1.x'))}</p>",
+               f"<p style=\"{MONO} background:#F2F2F2; margin:2px 0\">{esc(ph.formula)}</p>",
+               (f"<p style='color:#555; margin:6px 0 2px 0'>"
+                f"{esc(tr('this run, parameter {name}', name=u.name))}</p>"),
+               "".join(f"<p style=\"{MONO} background:#FFF7DD; margin:0 0 3px 0\"><b>{esc(x)}</b></p>"
+                       for x in ph.live.split("\n"))]     # one block per line: a wrapped line reads as one
+        for template, fields in ph.notes:
+            out.append(f"<p style='margin:4px 0'>{esc(tr(template, **fields))}</p>")
+        if ph.key == "forward" and "pred" in ph.values:
+            out.append(self._batch_table(run, ph))
+        if u.recorded is None:
+            out.append(f"<p style='color:#806000'>{esc(tr('not yet applied: press “.” once more to apply it'))}"
+                       "</p>" if self.index == len(u.phases) - 1 else "")
+        elif u.record_error > 1e-9:
+            out.append("<p style='color:#C00000'>" + esc(tr(
+                "the recorded state differs from this recomputation (largest relative difference {e}): "
+                "a setting changed after this step", e=f"{u.record_error:.1e}")) + "</p>")
+        strip = []
+        for i, other in enumerate(u.phases):
+            title = esc(tr(other.title))
+            strip.append(f"<b>{title}</b>" if i == self.index else
+                         f"<span style='color:{'#333' if i < self.index else '#999'}'>{title}</span>")
+        out.append("<p style='margin-top:8px'>" + " → ".join(strip) + "</p>")
+        return "".join(out)
+
+    @staticmethod
+    def _batch_table(run, ph) -> str:
+        X = ph.values.get("X")
+        pred, target = ph.values["pred"], ph.values["target"]
+        r0 = ph.values.get("rows", (0, 0))[0]
+        cells = [("<table cellspacing='0' cellpadding='2' style='margin-top:2px'><tr>"
+                  f"<th align='right'>{html.escape(tr('row'))}</th><th align='right'>x</th>"
+                  "<th align='right'>y_</th><th align='right'>y</th></tr>")]
+        for i in range(min(BATCH_ROWS_SHOWN, pred.shape[0])):
+            x = ", ".join(fmt(v, 4) for v in X[i]) if X is not None else ""
+            cells.append(f"<tr><td align='right'>{r0 + i}</td><td align='right'>({x})</td>"
+                         f"<td align='right'>{', '.join(fmt(v, 4) for v in target[i])}</td>"
+                         f"<td align='right'>{', '.join(fmt(v, 4) for v in pred[i])}</td></tr>")
+        if pred.shape[0] > BATCH_ROWS_SHOWN:
+            cells.append(f"<tr><td colspan='4'>{html.escape(tr('… {n} more', n=pred.shape[0] - BATCH_ROWS_SHOWN))}"
+                         "</td></tr>")
+        return "".join(cells) + "</table>"
+
+    # --- session -------------------------------------------------------------------------------
+    def _on_session_rebuilt(self) -> None:
+        self._fill_runs()
+        self._cache_key = self._shown_key = self._k = None
+        self.refresh()
+
+    def _on_session_config_changed(self, _label: str) -> None:
+        self._fill_params()
+        self._cache_key = self._shown_key = None
+        self.refresh()
+
+    def _on_run_combo_changed(self, _index: int) -> None:
+        self._fill_params()
+        self._cache_key = self._shown_key = None
+        self.refresh(force=True)
+
+    def _on_param_combo_changed(self, _index: int) -> None:
+        self._shown_key = None
+        self.refresh(force=True)
+
+    def _on_language_changed(self, _code: str) -> None:
+        self.retranslate()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        try:
+            self.refresh()
+        except Exception:  # noqa: BLE001 - an exception here would take the window down
+            pass
+
+
+def install_slow_motion(window) -> None:
+    """The Slow motion dock (tabbed behind the Inspector), its View-menu entry and the "." / ","
+    keys of one window.  Sets window.slow_motion and window.slow_motion_dock."""
+    panel = SlowMotion(window.session)
+    dock = window._dock("dock_slow_motion", "Slow motion", panel)
+    window.tabifyDockWidget(window.inspector_dock, dock)
+    window.slow_motion, window.slow_motion_dock = panel, dock
+    entry = QAction(window)
+    entry.triggered.connect(lambda _=False: window.bring_forward(dock))
+    window.panel_actions["dock_slow_motion"] = entry
+    separator = next((a for a in window.view_menu.actions() if a.isSeparator()), None)
+    window.view_menu.insertAction(separator, entry)
+    entry.setText(tr("Slow motion"))
+    for a in (panel.action_next, panel.action_previous):
+        a.triggered.connect(lambda _=False: window.bring_forward(dock) if dock.visibleRegion().isEmpty() else None)
+        window.addAction(a)
