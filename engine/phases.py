@@ -21,6 +21,7 @@ import numpy as np
 
 from . import backend
 from . import codes as C
+from .history import penalty
 from .phase_text import DIGITS, STATE_DIGITS, fmt, line, par, schedule_line, slot_lines, step_terms
 from .registry import LOSSES, OPTIMIZERS
 
@@ -90,13 +91,6 @@ def norm(v) -> str:
     return fmt(float(np.linalg.norm(np.asarray(v, dtype=np.float64))))
 
 
-def _row(run, k: int) -> int:
-    r = int(run.rows([k])[0])
-    if int(run.steps_history[r]) != k:
-        raise ValueError(f"step {k} is not in the history (older steps were thinned; nearest {run.steps_history[r]})")
-    return r
-
-
 def phases(run, k: int, p: int = 0) -> Update:
     """Update k+1 of ``run`` phase by phase, the live numbers for parameter ``p`` (0 ≤ k ≤ run.step)."""
     k, P = int(k), run.problem.layout.size
@@ -107,16 +101,12 @@ def phases(run, k: int, p: int = 0) -> Update:
     p = int(np.clip(p, 0, P - 1))
     cfg, o, net = run.config, run.config.optimizer, run._spec[0]
     name = run.problem.layout.names[p]
-    r = _row(run, k)
-    th0 = run.theta_history[r].copy()
-    sl0 = run.slots_history[r].copy()
-    em0 = run.ema_history[r].copy() if cfg.ema.enabled else None
+    before = run.state_at(k)        # exact, also where the history kept only every n-th step
+    th0, sl0, em0 = before.theta, before.slots, before.ema
     recorded = None
     if k < run.step:
-        r1 = _row(run, k + 1)
-        recorded = dict(theta=run.theta_history[r1].copy(), slots=run.slots_history[r1].copy(),
-                        ema=run.ema_history[r1].copy() if cfg.ema.enabled else None,
-                        lr=float(run.lr_history[r1]), loss=float(run.batch_loss_history[r1]))
+        after = run.state_at(k + 1)
+        recorded = dict(theta=after.theta, slots=after.slots, ema=after.ema, lr=after.lr, loss=after.batch_loss)
     out: list[Phase] = []
 
     # 1. the batch, 2. predictions and its loss
@@ -124,7 +114,7 @@ def phases(run, k: int, p: int = 0) -> Update:
     loss = np.empty(1)
     backend.losses_at(th0[None, :], run.problem.data, rows, run._spec, False, loss)
     loss = float(loss[0])
-    pen = float(run.penalties([k])[0])
+    pen = float(penalty(run.problem, cfg, th0)[0])
     if not run.problem.objective:
         r0, r1_ = rows
         XT = np.ascontiguousarray(run.problem.data[0][:, r0:r1_])

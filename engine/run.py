@@ -319,9 +319,9 @@ class Run(History):
         """The gradient update k+1 used (at θ after k updates, on its batch, with the penalty)."""
         rows = C.batch_rows(self._spec[0], self.problem.n, k)
         r = int(self.rows([k])[0])
+        theta = self._h["theta"][r] if int(self._h["step"][r]) == k else self.state_at(k).theta
         out = np.empty((1, self.problem.layout.size))
-        backend.grads_at(np.ascontiguousarray(self._h["theta"][r:r + 1]), self.problem.data, rows,
-                   self._spec, True, out)
+        backend.grads_at(np.ascontiguousarray(theta[None, :]), self.problem.data, rows, self._spec, True, out)
         return out[0]
 
     def learning_rate(self, steps) -> np.ndarray:

@@ -153,3 +153,19 @@ def test_titles_and_notes_are_translated():
         table.update(json.loads(path.read_text(encoding="utf-8")))
     missing = [t for t in list(TITLES.values()) + list(NOTE_TEMPLATES) if t not in table]
     assert not missing
+
+
+def test_phases_of_a_step_the_history_thinned_away():
+    """Far into a long run the history keeps every n-th step; the update is recomputed from the
+    exact state there (Run.state_at) and ends at the exact state after it."""
+    run = Run("adam", config("adam", {}), history_bytes=200_000)
+    run.advance(20_000)
+    assert run.thinned
+    k = next(s for s in range(5_001, 6_000) if s not in set(run.steps_history.tolist()))
+    u = phases(run, k, 3)
+    direct = Run("adam", config("adam", {}))
+    direct.advance(k + 1)
+    close(u.before["theta"], direct.theta_history[k])
+    close(u.after["theta"], direct.theta)
+    close(u.after["slots"], direct.slots)
+    assert u.record_error <= TOL
