@@ -17,7 +17,8 @@ Row ``k`` of a history is the state after ``k`` updates.  The public wrappers th
 allocate live in ``engine.run`` and ``engine.surface``.
 
 This module re-exports what the engine and the tests read as ``kernels.X``: the kernels, and the
-codes and layout of ``engine.codes``.
+codes and layout of ``engine.codes``.  numba's disk cache of every kernel is also keyed on these
+files and the codes (``engine.jit.SOURCES_STAMP``), so a change in any of them recompiles.
 """
 from ..codes import (A_IDENTITY, A_LEAKY, A_RELU, A_SIGMOID, A_SOFTMAX, A_SOFTPLUS, A_TANH,  # noqa: F401
     CE_CLIP_LO, DIV_LOSS, DIV_THETA, EMA_FIXED, EMA_NUM_UPDATES, EMA_OFF, HYPER_FIELDS, H_ADADELTA_EPS,
