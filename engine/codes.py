@@ -5,9 +5,10 @@ importing it loads no numba, so the window can train before the compiled kernels
 ``net``   int64 array describing the problem and the model (indices ``N_*``, per layer ``L_*``),
 ``hyper`` float64 array of hyper-parameters (indices ``H_*``).
 
-numba's disk cache knows only when engine/kernels.py changes: after changing a value here, touch
-kernels.py too (a stale cache shows as the numpy twin and the compiled kernels disagreeing in
-tests/core/test_numpy_kernels.py).
+numba freezes these values into the compiled kernels, and its disk cache by itself knows only
+when a kernel's own file changes; every kernel's cache is therefore also keyed on this file and on
+the codes' values (``engine.jit.SOURCES_STAMP``): a changed value here or in the registry
+recompiles them, nothing needs touching (tests/core/test_kernel_cache.py).
 """
 from __future__ import annotations
 

@@ -5,11 +5,20 @@ kernels can run off the GUI thread (``nogil``).
 
 If no cache folder can be written (see ``_cache_usable``) the kernels fall back to compiling in
 memory and a notice is recorded in ``CACHE_NOTICE``.
+
+numba keys a function's disk cache on its own source file alone, and freezes the globals it reads
+(the codes of ``engine.codes``, which come from ``engine.registry``) into the compiled code: a
+changed helper inlined from another file of ``engine/kernels/``, a changed code or a changed flag
+here would leave stale kernels on disk.  So every kernel made here also keys its cache on
+``SOURCES_STAMP`` (see ``_stamped``): a hash of those files and of the codes' values.  When it
+changes, every kernel compiles again (tests/core/test_kernel_cache.py).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+from pathlib import Path
 
 # OpenMP worker threads that spin after a parallel region steal the only other core of a small
 # machine from the GUI thread (a 0.1 ms surface call became 8 ms under load); let them sleep.
@@ -63,6 +72,55 @@ FASTMATH = {"reassoc", "contract", "arcp"}
 FLAGS = dict(cache=_cache_usable(), nogil=True, fastmath=FASTMATH, error_model="numpy")
 
 
+def stamped_sources() -> list[Path]:
+    """The files whose text is compiled into the kernels, besides each kernel's own file: these
+    flags, the codes and every module of ``engine/kernels/``."""
+    here = Path(__file__).resolve().parent
+    return [here / "jit.py", here / "codes.py", *sorted((here / "kernels").glob("*.py"))]
+
+
+def sources_stamp(paths, codes: dict) -> str:
+    """A hash of the files ``paths`` (missing ones count as absent) and of the ``codes`` (name ->
+    value; the registry's codes arrive here through ``engine.codes``)."""
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(path.name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"-") + b"\0")
+    h.update(repr(sorted(codes.items())).encode())
+    return h.hexdigest()[:20]
+
+
+def _codes() -> dict:
+    from . import codes
+    return {name: value for name, value in vars(codes).items() if name.isupper()}
+
+
+SOURCES_STAMP = sources_stamp(stamped_sources(), _codes())
+
+
+def _stamped(dispatcher, flags: dict, fn):
+    """``dispatcher`` with its disk cache keyed on ``SOURCES_STAMP`` besides its own file: an index
+    written under another stamp reads as empty, and is overwritten.  Should numba keep its cache
+    differently one day, the kernel compiles in memory rather than risk a stale cache (and
+    tests/core/test_kernel_cache.py fails)."""
+    global CACHE_NOTICE
+    if not flags.get("cache"):
+        return dispatcher
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    if cache_file is None or not hasattr(cache_file, "_source_stamp"):
+        CACHE_NOTICE = (f"numba {numba.__version__} keeps its cache in a way engine/jit.py does not know; "
+                        "compiling in memory")
+        return numba.njit(**dict(flags, cache=False))(fn)
+    cache_file._source_stamp = (cache_file._source_stamp, SOURCES_STAMP)
+    return dispatcher
+
+
+def _jit(flags: dict, args, extra):
+    flags = dict(flags, **extra)
+    if args and callable(args[0]):
+        return _stamped(numba.njit(**flags)(args[0]), flags, args[0])
+    return lambda fn: _stamped(numba.njit(*args, **flags)(fn), flags, fn)
+
+
 # TensorFlow-exact float32 (engine.tf32): every operation rounded as written, nothing reassociated
 # or fused (a fused multiply-add or a reordered sum changes the bits TF prints)
 EXACT_FLAGS = dict(FLAGS, fastmath=False)
@@ -70,18 +128,12 @@ EXACT_FLAGS = dict(FLAGS, fastmath=False)
 
 def njit_exact(*args, **extra):
     """``numba.njit`` with the project's flags but no fastmath at all (``engine.tf32``)."""
-    flags = dict(EXACT_FLAGS, **extra)
-    if args and callable(args[0]):
-        return numba.njit(**flags)(args[0])
-    return numba.njit(*args, **flags)
+    return _jit(EXACT_FLAGS, args, extra)
 
 
 def njit(*args, **extra):
     """``numba.njit`` with the project's flags; ``parallel=True`` may be added for prange kernels."""
-    flags = dict(FLAGS, **extra)
-    if args and callable(args[0]):
-        return numba.njit(**flags)(args[0])
-    return numba.njit(*args, **flags)
+    return _jit(FLAGS, args, extra)
 
 
 def parallel_threads(n: int | None) -> None:

@@ -66,6 +66,16 @@ def test_every_resource_a_loader_reads_ships_in_the_package():
     assert any(d.startswith("imageio-ffmpeg") for d in deps)
 
 
+def test_every_python_package_of_the_checkout_ships():
+    """A package missing from pyproject's list (engine.kernels, say) would be absent from a plain
+    install while an editable one still finds it."""
+    tomllib = pytest.importorskip("tomllib")          # (Python 3.11+)
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {init.parent.relative_to(ROOT).as_posix().replace("/", ".")
+             for top in ("engine", "gui") for init in (ROOT / top).rglob("__init__.py")}
+    assert found and found <= listed, sorted(found - listed)
+
+
 def test_a_read_only_install_caches_kernels_in_numbas_user_folder(monkeypatch):
     from engine import jit
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)

@@ -1,0 +1,105 @@
+"""The training loop: ``advance`` applies many updates in one compiled call (gradient, penalty,
+optimiser update, divergence checks, EMA, history rows), generic or fixed to one network
+structure (``_make_advance``; the fixed ones are kept by ``engine.kernels.cache``)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..codes import (DIV_LOSS, DIV_THETA, EMA_NUM_UPDATES, EMA_OFF, H_EMA_DECAY, INTERRUPTED,
+                     KIND_OBJECTIVE, N_BATCH, N_EMA, N_KIND, N_T0, N_UNITS)
+from ..codes import batch_rows as _batch_rows_py
+from ..jit import njit
+from .losses import _loss_grad, _penalty
+from .optimisers import _opt_step
+
+
+@njit(inline="always")
+def _all_finite(v):
+    for i in range(v.shape[0]):
+        if not math.isfinite(v[i]):
+            return False
+    return True
+
+
+batch_rows = njit(inline="always")(_batch_rows_py)
+
+
+def _make_advance(shape, full):
+    """The training loop, compiled generic (``shape`` None: the structure is read from the run's
+    ``net`` array at run time) or fixed to one network structure (``shape``: the same values as
+    a tuple, frozen into the code, so LLVM unrolls the loops over layers and units).  ``full``
+    says every batch has exactly B rows (n divisible by B), so the batch loops have a fixed
+    length.  What changes during a run (Adam's t0, the hyper-parameters) is read from ``spec``."""
+
+    @njit
+    def advance(state, data, spec, lrs, hist, step0, row0, nsteps, interrupt):
+        """Apply ``nsteps`` updates starting after update ``step0`` (history row ``row0``); record
+        rows row0+1 …
+
+        Returns (updates done, status): status 0 = all done; DIV_LOSS = the loss at the state
+        after step0+done updates is not finite (that state is bad: the caller drops it);
+        DIV_THETA = update step0+done+1 made θ non-finite (the state is restored from history
+        row row0+done); INTERRUPTED = ``interrupt[0]`` was set (looked at every 256 updates:
+        another thread wants the history), the state is consistent after ``done`` updates.
+        """
+        if shape is None:
+            net = spec[0]
+        else:
+            net = shape
+        theta, ema, slots = state
+        X, Y = data
+        hyper = spec[1]
+        t0 = spec[0][N_T0]
+        h_theta, h_ema, h_slots, h_lr, h_bloss, h_bsum, h_step = hist
+        P = theta.shape[0]
+        grad = np.empty(P)
+        n = X.shape[1]
+        ws = np.empty((3 * max(net[N_UNITS], 1), max(min(net[N_BATCH], n), 1)))
+        ema_mode, ema_decay = net[N_EMA], hyper[H_EMA_DECAY]
+        r0, r1 = batch_rows(net, n, step0)
+        B = net[N_BATCH]
+        for s in range(nsteps):
+            if (s & 255) == 0 and interrupt[0] != 0:
+                return s, INTERRUPTED
+            k = step0 + s
+            if s > 0 and net[N_KIND] != KIND_OBJECTIVE:  # (k·B) mod n without a division
+                r0 += B
+                while r0 >= n:
+                    r0 -= n
+                r1 = r0 + B if full else min(r0 + B, n)
+            for p in range(P):
+                grad[p] = 0.0
+            loss = _loss_grad(theta, X, Y, r0, r1, net, hyper, ws, grad, True)
+            _penalty(theta, net, hyper, grad, True)
+            if not math.isfinite(loss):
+                return s, DIV_LOSS
+            _opt_step(net, hyper, theta, slots, grad, lrs[s], k + 1 - t0)
+            if not _all_finite(theta):
+                theta[:] = h_theta[row0 + s]
+                slots[:, :] = h_slots[row0 + s]
+                return s, DIV_THETA
+            if ema_mode != EMA_OFF:
+                d = ema_decay
+                if ema_mode == EMA_NUM_UPDATES:
+                    d = min(d, (1.0 + (k + 1)) / (10.0 + (k + 1)))
+                for p in range(P):
+                    ema[p] -= (ema[p] - theta[p]) * (1.0 - d)
+                    h_ema[row0 + s + 1, p] = ema[p]
+            row = row0 + s + 1
+            for p in range(P):
+                h_theta[row, p] = theta[p]
+            for q in range(slots.shape[0]):
+                for p in range(P):
+                    h_slots[row, q, p] = slots[q, p]
+            h_lr[row] = lrs[s]
+            h_bloss[row] = loss
+            h_bsum[row] = h_bsum[row - 1] + loss
+            h_step[row] = k + 1
+        return nsteps, 0
+
+    return advance
+
+
+advance = _make_advance(None, False)
