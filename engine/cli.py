@@ -15,6 +15,7 @@ import numpy as np
 
 from . import presets as P
 from .config import ConfigError
+from .history_io import HistoryWriteError, write_history_csv
 from .registry import OPTIMIZERS
 
 
@@ -155,7 +156,7 @@ def main(argv: list[str]) -> int:
             return bench_main(args)
         parser.print_help()
         return 0
-    except (UsageError, ConfigError) as exc:
+    except (UsageError, ConfigError, HistoryWriteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -342,49 +343,3 @@ def _run_ema_demo(preset, args) -> int:
             d = f"   d = {t['decay']:.7g}" if t["decay"] is not None else ""
             print(f"{t['op']:<26} w1 = {t['w1']:<8g} shadow = {t['shadow']:.7g}{d}")
     return 0
-
-
-def history_table(runs) -> tuple[list[str], list[np.ndarray]]:
-    """Columns run,step,lr,batch_loss,loss,theta_0…[,ema_0…] and one float block per run."""
-    P_ = max(r.problem.layout.size for r in runs)
-    ema = any(r.config.ema.enabled for r in runs)
-    header = ["run", "step", "lr", "batch_loss", "loss"] + [f"theta_{i}" for i in range(P_)]
-    if ema:
-        header += [f"ema_{i}" for i in range(P_)]
-    blocks = []
-    for r in runs:
-        n = len(r.steps_history)
-        cols = [r.steps_history.astype(np.float64), r.lr_history, r.batch_loss_history, r.losses()]
-        th = np.full((n, P_), np.nan)
-        th[:, :r.problem.layout.size] = r.theta_history
-        block = [np.column_stack(cols), th]
-        if ema:
-            e = np.full((n, P_), np.nan)
-            if r.config.ema.enabled:
-                e[:, :r.problem.layout.size] = r.ema_history
-            block.append(e)
-        blocks.append(np.hstack(block))
-    return header, blocks
-
-
-def write_history_csv(path: str, runs) -> None:
-    """Write every recorded step of every run; atomically (temporary name, then rename)."""
-    header, blocks = history_table(runs)
-    tmp = f"{path}.part-{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(",".join(header) + "\n")
-            for r, block in zip(runs, blocks):
-                for start in range(0, block.shape[0], 20000):
-                    chunk = block[start:start + 20000]
-                    lines = []
-                    for row in chunk:
-                        vals = ["" if not math.isfinite(v) else ("%d" % v if j == 0 else repr(float(v)))
-                                for j, v in enumerate(row)]
-                        lines.append(r.label + "," + ",".join(vals))
-                    fh.write("\n".join(lines) + "\n")
-        os.replace(tmp, path)
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None

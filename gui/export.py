@@ -216,7 +216,7 @@ def export_csv(view, path) -> Path:
 
 def export_history_csv(session, path) -> Path:
     """Every recorded step of every run: the columns of ``python main.py run --csv``."""
-    from engine.cli import UsageError, write_history_csv
+    from engine.history_io import HistoryWriteError, write_history_csv
     path = check_target(path)
     if path.suffix.lower() != ".csv":
         raise ExportError(f"cannot write {path}: the history is exported as .csv")
@@ -225,7 +225,7 @@ def export_history_csv(session, path) -> Path:
     try:
         with session.lock:
             write_history_csv(str(path), session.runs)
-    except UsageError as exc:
+    except HistoryWriteError as exc:
         raise ExportError(str(exc)) from None
     return path
 
