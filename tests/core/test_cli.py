@@ -90,7 +90,8 @@ def test_bad_input_is_one_line_and_exit_2(args, needle):
 
 
 def test_engine_imports_no_qt():
-    code = ("import sys, engine, engine.run, engine.cli, engine.surface, engine.presets, engine.bench, "
+    code = ("import sys, engine, engine.run, engine.cli, engine.cli_args, engine.history_io, engine.surface, "
+            "engine.presets, engine.bench, "
             "engine.ema, engine.warmup; "
             "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken'))]; "
             "print(bad); sys.exit(1 if bad else 0)")
