@@ -20,10 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in HEADLESS:
         from engine.cli import main as cli_main
-        return cli_main(argv)
+        from engine.cli_args import quiet_on_broken_pipe
+        return quiet_on_broken_pipe(cli_main, argv)      # `run --json | head`: no traceback
     if argv and argv[0] == "export":
+        from engine.cli_args import quiet_on_broken_pipe
         from gui.export_cli import main as export_main
-        return export_main(argv[1:])
+        return quiet_on_broken_pipe(export_main, argv[1:])
     if argv and argv[0] == "gui":
         argv = argv[1:]
     from gui.app import main as gui_main

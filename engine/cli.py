@@ -14,71 +14,9 @@ import time
 import numpy as np
 
 from . import presets as P
+from .cli_args import OneLineParser, UsageError, add_settings, attach_negative_values, overrides
 from .config import ConfigError
-from .registry import OPTIMIZERS
-
-
-class UsageError(Exception):
-    """A one-line complaint about the command line."""
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse whose errors are one UsageError line, not the usage block (every headless command)."""
-
-    def error(self, message):
-        raise UsageError(f"{self.prog}: {message}")
-
-
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number (expected a rate > 0, e.g. 0.001)") from None
-    if not math.isfinite(v) or v <= 0:
-        raise argparse.ArgumentTypeError(f"{text} is not allowed (a learning rate must be > 0, e.g. 0.001)")
-    return v
-
-
-def count_arg(lo: int):
-    """An argparse type: a whole number ≥ lo (shared by the headless commands)."""
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if v < lo:
-            raise argparse.ArgumentTypeError(f"{v} is not allowed (must be ≥ {lo})")
-        return v
-    return parse
-
-
-def _floats(text: str) -> tuple[float, ...]:
-    try:
-        vals = tuple(float(t) for t in text.split(",") if t.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers (e.g. -0.8,1.5)") from None
-    if not vals or not all(math.isfinite(v) for v in vals):
-        raise argparse.ArgumentTypeError(f"{text!r} needs finite numbers separated by commas")
-    return vals
-
-
-def _number(text: str) -> float:
-    """Any finite number; its range is checked by the configuration (one line naming the range)."""
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(v):
-        raise argparse.ArgumentTypeError(f"{text} is not a finite number")
-    return v
-
-
-def _ints(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(t) for t in text.split(",") if t.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of whole numbers "
-                                         f"(e.g. 11 or 8,4)") from None
+from .history_io import HistoryWriteError, write_history_csv
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,22 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
                                                          'questions, languages, file}]}')
     les.add_argument("--check", metavar="FILE", nargs="+",
                      help="validate lesson files: one line each, exit 2 if any is refused")
-    run = sub.add_parser("run", help="train a preset headless")
+    run = sub.add_parser("run", help="train a preset headless", allow_abbrev=False)
     src = run.add_mutually_exclusive_group()
     src.add_argument("--preset", help="preset name (see `presets`)")
-    src.add_argument("--session", help="a saved session file")
+    src.add_argument("--session", help="a saved session file (its settings win; --steps replays further)")
     run.add_argument("--run", dest="label", help="only the run with this label")
-    run.add_argument("--steps", type=count_arg(0), help="number of updates (default: the preset's)")
-    run.add_argument("--optimizer", choices=list(OPTIMIZERS), help="optimiser for every run")
-    run.add_argument("--lr", type=_positive_float, help="learning rate (base rate of the schedule)")
-    run.add_argument("--init", type=_floats, help="start θ, comma-separated (one value per parameter)")
-    run.add_argument("--seed", type=count_arg(0), help="initialisation seed (draws θ instead of a fixed start)")
-    run.add_argument("--batch", type=count_arg(1), help="BATCH_SIZE")
-    run.add_argument("--decay", type=_number, help="schedule decay rate, in (0, 1]")
-    run.add_argument("--decay-steps", type=_number, help="schedule steps per decay period, > 0")
-    run.add_argument("--hidden", type=_ints, help="hidden layer sizes, comma-separated (e.g. 11)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument("--csv", metavar="FILE", help="write the whole history as CSV (long format)")
+    add_settings(run)
     pre = sub.add_parser("precompile", help="compile the fast kernels fixed to the presets' networks "
                                             "(once per machine; training uses them when present)")
     pre.add_argument("--preset", action="append", default=[], help="only this preset (repeatable)")
@@ -126,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(attach_negative_values(argv))
         if args.command == "presets":
             if not P.all_presets():
                 raise UsageError(f"no presets found (looked in {P.searched()})")
@@ -155,7 +85,7 @@ def main(argv: list[str]) -> int:
             return bench_main(args)
         parser.print_help()
         return 0
-    except (UsageError, ConfigError) as exc:
+    except (UsageError, ConfigError, HistoryWriteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -210,28 +140,6 @@ def _finite(x):
     return x
 
 
-def _overrides(args) -> dict:
-    o = {}
-    if args.optimizer:
-        o["optimizer.name"] = args.optimizer
-    if args.lr is not None:
-        o["optimizer.lr"] = args.lr
-    if args.batch is not None:
-        o["batch"] = args.batch
-    if args.decay is not None:
-        o["schedule.decay"] = args.decay
-    if args.decay_steps is not None:
-        o["schedule.decay_steps"] = args.decay_steps
-    if args.hidden is not None:
-        o["model.hidden"] = list(args.hidden)
-    if args.seed is not None:
-        o["init.seed"] = args.seed
-        o["init.start"] = []
-    if args.init is not None:
-        o["init.start"] = list(args.init)
-    return o
-
-
 def _check_writable(path: str) -> None:
     folder = os.path.dirname(os.path.abspath(path)) or "."
     if os.path.isdir(path):
@@ -253,17 +161,16 @@ def cmd_run(args) -> int:
     if args.csv:
         _check_writable(args.csv)
     if preset.kind == "ema_demo":
-        return _run_ema_demo(preset, args)
+        return _run_ema_demo(preset, preset.config.with_overrides(overrides(args.settings)), args)
     if args.label:
         runs = [(lab, o) for lab, o in runs if lab == args.label]
         if not runs:
             raise UsageError(f"preset {preset.name} has no run {args.label!r} "
                              f"(allowed: {', '.join(preset.run_labels())})")
-    extra = _overrides(args)
+    extra = overrides(args.settings)
     base = base.with_overrides(extra)
-    runs = [(lab, {**o, **{k: v for k, v in extra.items() if k in o or k.startswith("optimizer.")}})
-            for lab, o in runs]
-    nsteps = args.steps if args.steps is not None else base.steps
+    runs = [(lab, {**o, **extra}) for lab, o in runs]     # what is typed wins over the preset's runs
+    nsteps = base.steps
     comp = Comparison(preset.name, base, runs)
     _load_kernels(comp.runs)
     total = 0.0
@@ -316,24 +223,32 @@ def _report(args, name, nsteps, runs, total) -> None:
 def _run_session(args) -> int:
     """Replay a saved session to its step (its settings win; --steps replays further)."""
     from .session_file import load
+    typed = [path for path, _ in args.settings or () if path != "steps"]
+    if typed:
+        raise UsageError(f"--session replays the saved settings: {typed[0]} cannot be changed here "
+                         f"(allowed with --session: --run, --steps, --json, --csv)")
     doc = load(args.session)
     preset = P.get(doc.preset)
     if args.csv:
         _check_writable(args.csv)
     if preset.kind == "ema_demo":
-        return _run_ema_demo(preset, args)
-    if args.steps is not None:
-        doc.step = args.steps
+        return _run_ema_demo(preset, preset.config, args)
+    if args.label:
+        labels = [lab for lab, _ in doc.runs]
+        doc.runs = [(lab, cfg) for lab, cfg in doc.runs if lab == args.label]
+        if not doc.runs:
+            raise UsageError(f"session {args.session} has no run {args.label!r} (allowed: {', '.join(labels)})")
+    if args.settings:
+        doc.step = overrides(args.settings)["steps"]
     t = time.perf_counter()
     comp = doc.build()
     _report(args, preset.name, doc.step, comp.runs, time.perf_counter() - t)
     return 0
 
 
-def _run_ema_demo(preset, args) -> int:
+def _run_ema_demo(preset, cfg, args) -> int:
     from .ema import run_script
-    seq, demo = run_script([list(op) for op in preset.script], preset.config.ema.decay,
-                           preset.config.ema.num_updates)
+    seq, demo = run_script([list(op) for op in preset.script], cfg.ema.decay, cfg.ema.num_updates)
     trace = [{"op": op, "w1": w, "shadow": s, "global_step": g, "decay": d} for op, w, s, g, d in demo.trace]
     if args.json:
         print(json.dumps(_finite({"preset": preset.name, "sequence": seq, "trace": trace}), allow_nan=False))
@@ -342,49 +257,3 @@ def _run_ema_demo(preset, args) -> int:
             d = f"   d = {t['decay']:.7g}" if t["decay"] is not None else ""
             print(f"{t['op']:<26} w1 = {t['w1']:<8g} shadow = {t['shadow']:.7g}{d}")
     return 0
-
-
-def history_table(runs) -> tuple[list[str], list[np.ndarray]]:
-    """Columns run,step,lr,batch_loss,loss,theta_0…[,ema_0…] and one float block per run."""
-    P_ = max(r.problem.layout.size for r in runs)
-    ema = any(r.config.ema.enabled for r in runs)
-    header = ["run", "step", "lr", "batch_loss", "loss"] + [f"theta_{i}" for i in range(P_)]
-    if ema:
-        header += [f"ema_{i}" for i in range(P_)]
-    blocks = []
-    for r in runs:
-        n = len(r.steps_history)
-        cols = [r.steps_history.astype(np.float64), r.lr_history, r.batch_loss_history, r.losses()]
-        th = np.full((n, P_), np.nan)
-        th[:, :r.problem.layout.size] = r.theta_history
-        block = [np.column_stack(cols), th]
-        if ema:
-            e = np.full((n, P_), np.nan)
-            if r.config.ema.enabled:
-                e[:, :r.problem.layout.size] = r.ema_history
-            block.append(e)
-        blocks.append(np.hstack(block))
-    return header, blocks
-
-
-def write_history_csv(path: str, runs) -> None:
-    """Write every recorded step of every run; atomically (temporary name, then rename)."""
-    header, blocks = history_table(runs)
-    tmp = f"{path}.part-{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(",".join(header) + "\n")
-            for r, block in zip(runs, blocks):
-                for start in range(0, block.shape[0], 20000):
-                    chunk = block[start:start + 20000]
-                    lines = []
-                    for row in chunk:
-                        vals = ["" if not math.isfinite(v) else ("%d" % v if j == 0 else repr(float(v)))
-                                for j, v in enumerate(row)]
-                        lines.append(r.label + "," + ",".join(vals))
-                    fh.write("\n".join(lines) + "\n")
-        os.replace(tmp, path)
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
@@ -74,6 +75,10 @@ def choice(default, options, doc=""):
     return field(default=default, metadata=dict(options=options, doc=doc))
 
 
+# the most updates one command or session may ask for: opt4_1's GD runs ~10 M steps/s, opt4_7's
+# Adam ~1 M, so this is seconds to a few minutes, not a process that runs until it is killed
+MAX_STEPS = 100_000_000
+
 DATA_NAMES = ("sales", "circle", "blobs3", "csv") + tuple(OBJECTIVES)
 
 
@@ -85,7 +90,8 @@ class DataSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    hidden: tuple = field(default=(), metadata=dict(doc="hidden layer sizes, e.g. 11"))
+    hidden: tuple = field(default=(), metadata=dict(doc="hidden layer sizes, e.g. 11", lo=1, hi=4096, ints=True,
+                                                    each="each hidden layer needs {lo} to {hi} units"))
     activation: str = choice("relu", tuple(a for a in ACTIVATIONS if a != "softmax"), "hidden activation")
     output: str = choice("identity", tuple(ACTIVATIONS), "output activation")
     bias: bool = field(default=True, metadata=dict(doc="layers have biases"))
@@ -174,7 +180,7 @@ class Config:
     precision: str = choice("float64", ("float64", "float32"),
                             "arithmetic: float64, or TensorFlow 1.x's float32 in its operation order")
     batch: int = num(8, 1, 10**6, doc="BATCH_SIZE")
-    steps: int = num(20000, 0, 10**9, doc="STEPS")
+    steps: int = num(20000, 0, MAX_STEPS, doc="STEPS")
 
     # --- conversions -------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -182,7 +188,7 @@ class Config:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "Config":
-        return _from_dict(cls, d or {}, "")
+        return _from_dict(cls, {} if d is None else d, "")
 
     def with_overrides(self, overrides: dict[str, Any]) -> "Config":
         """A copy with dotted-path fields replaced: ``{"optimizer.lr": 0.2, "steps": 40}``."""
@@ -232,18 +238,21 @@ def _coerce(f: dataclasses.Field, value, where: str):
                 raise ValueError
             return value
         if kind == "tuple":
-            if isinstance(value, str):
-                value = [v for v in value.replace(",", " ").split() if v]
-            if not isinstance(value, (list, tuple)):
+            items = value
+            if isinstance(value, str):     # "11, 3" or "11 3"; "" is empty; "11,,3" is refused
+                items = re.split(r"\s*,\s*|\s+", value.strip()) if value.strip() else []
+                if "" in items:
+                    raise ValueError
+            if not isinstance(items, (list, tuple)):
                 raise ValueError
-            cast = int if f.name == "hidden" else float
+            cast = int if f.metadata.get("ints") else float
             out = []
-            for v in value:
+            for v in items:
                 if cast is int and float(v) != int(float(v)):
                     raise ValueError
                 out.append(cast(float(v)) if cast is int else float(v))
             return tuple(out)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(f"{where}: {value!r} is not a valid {kind}", "{field}: {value} is not a valid {kind}",
                           path=where, value=repr(value), kind=kind) from None
     return value
@@ -281,6 +290,19 @@ def _set_path(obj, parts: list[str], value, full: str):
     return replace(obj, **{head: _set_path(getattr(obj, head), parts[1:], value, full)})
 
 
+def leaf_fields(obj=None, prefix: str = "") -> list[tuple[str, dataclasses.Field]]:
+    """(dotted path, dataclass field) of every leaf setting under ``obj`` (a Config by default)."""
+    obj = Config() if obj is None else obj
+    out = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if is_dataclass(value):
+            out += leaf_fields(value, prefix + f.name + ".")
+        else:
+            out.append((prefix + f.name, f))
+    return out
+
+
 def field_range(cls, name: str) -> dict:
     """The metadata (range, options, doc) of one field."""
     return dict(next(f for f in fields(cls) if f.name == name).metadata)
@@ -290,7 +312,9 @@ def describe_range(meta: dict) -> str:
     lo, hi = meta.get("lo"), meta.get("hi")
     left = "(" if meta.get("lo_open") else "["
     right = ")" if meta.get("hi_open") else "]"
-    return f"{left}{lo:g}, {hi:g}{right}"
+    def show(v):
+        return str(v) if isinstance(v, int) else f"{v:g}"
+    return f"{left}{show(lo)}, {show(hi)}{right}"
 
 
 def check_value(meta: dict, value, where: str) -> None:
@@ -301,6 +325,9 @@ def check_value(meta: dict, value, where: str) -> None:
                           "{field}: unknown value {value} (allowed: {allowed})",
                           path=where, value=repr(value), allowed=allowed)
     lo, hi = meta.get("lo"), meta.get("hi")
+    if isinstance(value, tuple):
+        _check_items(meta, value, where)
+        return
     if lo is None and hi is None:
         return
     if isinstance(value, float) and not math.isfinite(value):
@@ -314,6 +341,18 @@ def check_value(meta: dict, value, where: str) -> None:
                           path=where, value=f"{value:g}", allowed=describe_range(meta))
 
 
+def _check_items(meta: dict, value: tuple, where: str) -> None:
+    """A list setting: finite numbers; whole numbers and within [lo, hi] where ``meta`` says so."""
+    lo, hi = meta.get("lo"), meta.get("hi")
+    bad = [v for v in value if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v)
+           or (meta.get("ints") and not isinstance(v, int))
+           or (lo is not None and v < lo) or (hi is not None and v > hi)]
+    if bad:
+        rule = meta.get("each", "each value must be in [{lo}, {hi}]") if lo is not None else \
+            "each value must be a finite number"
+        raise ConfigError(f"{where} = {list(value)}: {rule.format(lo=lo, hi=hi)}")
+
+
 def validate(cfg: Config, n_rows: int | None = None) -> Config:
     """Check every field's range and the cross-field rules; return ``cfg`` or raise ConfigError."""
     def walk(obj, prefix):
@@ -324,8 +363,6 @@ def validate(cfg: Config, n_rows: int | None = None) -> Config:
             else:
                 check_value(f.metadata, value, prefix + f.name)
     walk(cfg, "")
-    if any((not isinstance(h, int)) or h < 1 or h > 4096 for h in cfg.model.hidden):
-        raise ConfigError(f"model.hidden = {list(cfg.model.hidden)}: each hidden layer needs 1 to 4096 units")
     if cfg.model.output == "softmax" and cfg.loss.name != "ce":
         raise ConfigError("model.output = softmax is only for the clipped cross entropy (loss.name = ce)")
     if cfg.loss.name == "softmax_ce" and cfg.model.output != "identity":

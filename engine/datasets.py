@@ -55,11 +55,13 @@ def blobs3() -> Dataset:
 def load_csv(path: str) -> Dataset:
     """Two feature columns and one label/target column; an optional header row.
 
-    Integer labels 0/1 make a binary set, integers 0..k−1 with k > 2 a one-hot multiclass set,
-    anything else a regression target.  Raises ConfigError with a one-line reason.
+    Integer labels 0/1 make a binary set, integers 0..k−1 with k > 2 a one-hot multiclass set
+    (every class from 0 to k−1 must occur: 0, 1, 2, 7 is refused, not an 8-class set with empty
+    classes), anything else a regression target.  A UTF-8 byte-order mark is skipped.  Raises
+    ConfigError with a one-line reason.
     """
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
             rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read data file {path}: {getattr(exc, 'strerror', None) or exc}") from None
@@ -78,6 +80,11 @@ def load_csv(path: str) -> Dataset:
     X, t = arr[:, :2].copy(), arr[:, 2]
     if np.all(t == np.round(t)) and t.min() >= 0:
         k = int(t.max()) + 1
+        missing = sorted(set(range(k)) - set(t.astype(int).tolist())) if k <= 10 else []
+        if missing:
+            found = ", ".join(str(v) for v in sorted(set(t.astype(int).tolist())))
+            raise ConfigError(f"{path}: class labels must be 0, 1, …, k−1 with every class present (found {found}; "
+                              f"missing {', '.join(map(str, missing))}); number the classes without gaps")
         if k <= 2:
             return Dataset("csv", X, t[:, None].copy(), "binary")
         if k <= 10:

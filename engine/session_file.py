@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 from . import presets as P
-from .config import Config, ConfigError, parse_one_line, read_json, validate
+from .config import MAX_STEPS, Config, ConfigError, parse_one_line, read_json, validate
 
 FORMAT = "descent-session"
 VERSION = 1
@@ -83,31 +83,42 @@ def _parse(doc, source: str) -> SessionDoc:
     if doc.get("format") != FORMAT:
         raise ConfigError(f"{source}: not a Descent session file (no \"format\": \"{FORMAT}\")")
     version = doc.get("version")
-    if not isinstance(version, int):
-        raise ConfigError(f"{source}: the session has no valid version number")
+    if not _whole(version, 1):
+        raise ConfigError(f"{source}: the session has no valid version number (a whole number ≥ 1, not {version!r})")
     if version > VERSION:
         raise ConfigError(f"{source} was written by a newer Descent (format {version}; this version reads {VERSION})")
     name = doc.get("preset")
     if not isinstance(name, str):
         raise ConfigError(f"{source}: the session names no preset")
     P.get(name)  # unknown preset → ConfigError naming the allowed ones
-    base = validate(Config.from_dict(doc.get("base", {})))
+    base = validate(Config.from_dict(_settings(doc.get("base", {}), "'base'", source)))
     runs = []
     if not isinstance(doc.get("runs", []), list):
         raise ConfigError(f"{source}: 'runs' must be a list of {{label, config}}")
     for r in doc.get("runs", []):
         if not isinstance(r, dict) or not isinstance(r.get("label"), str):
             raise ConfigError(f"{source}: each run needs a text label")
-        runs.append((r["label"], validate(Config.from_dict(r.get("config", {})))))
+        if any(r["label"] == lab for lab, _ in runs):
+            raise ConfigError(f"{source}: two runs are labelled {r['label']!r} (each run's label must be its own)")
+        config = _settings(r.get("config", {}), f"run {r['label']!r}: 'config'", source)
+        runs.append((r["label"], validate(Config.from_dict(config))))
     if not runs and P.get(name).kind == "race":
         raise ConfigError(f"{source}: the session has no runs")
     step = doc.get("step", 0)
-    if not isinstance(step, int) or step < 0:
-        raise ConfigError(f"{source}: step must be a whole number ≥ 0, not {step!r}")
+    if not _whole(step, 0, MAX_STEPS):
+        raise ConfigError(f"{source}: step must be a whole number from 0 to {MAX_STEPS}, not {step!r}")
     changes = doc.get("changes", [])
-    if not isinstance(changes, list) or not all(isinstance(c, dict) and isinstance(c.get("step"), int)
-                                               and isinstance(c.get("path"), str) for c in changes):
+    if not isinstance(changes, list) or not all(isinstance(c, dict) and isinstance(c.get("path"), str)
+                                               for c in changes):
         raise ConfigError(f"{source}: 'changes' must be a list of {{step, label, path, value}}")
+    labels = [lab for lab, _ in runs]
+    for c in changes:
+        if not _whole(c.get("step"), 0, MAX_STEPS):
+            raise ConfigError(f"{source}: a change's step must be a whole number from 0 to {MAX_STEPS}, "
+                              f"not {c.get('step')!r}")
+        if not isinstance(c.get("label", ""), str) or c.get("label", "") not in ["", *labels]:
+            raise ConfigError(f"{source}: a change's label must name a run (allowed: {', '.join(labels)}; "
+                              f"\"\" for every run), not {c.get('label')!r}")
     for c in changes:   # the path and the values must be valid settings
         validate(base.with_overrides({c["path"]: c["value"]}))
         if "old" in c:
@@ -116,6 +127,17 @@ def _parse(doc, source: str) -> SessionDoc:
     if not isinstance(view, dict):
         raise ConfigError(f"{source}: 'view' must be an object")
     return SessionDoc(name, base, runs, step, changes, view)
+
+
+def _whole(v, lo: int, hi: int | None = None) -> bool:
+    """An int (not a bool, which JSON's true would pass as) in [lo, hi]."""
+    return type(v) is int and v >= lo and (hi is None or v <= hi)
+
+
+def _settings(d, what: str, source: str) -> dict:
+    if not isinstance(d, dict):
+        raise ConfigError(f"{source}: {what} must be an object of settings, not {type(d).__name__}")
+    return d
 
 
 def load(path) -> SessionDoc:

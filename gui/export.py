@@ -19,6 +19,7 @@ import numpy as np
 FORMATS = (".png", ".svg", ".csv", ".gif", ".mp4")
 DEFAULT_WIDTH = 1600        # px of a PNG
 ANIMATION_WIDTH = 1000      # px of a GIF/MP4 frame (60 frames at 1600 px make a 10 MB GIF)
+MIN_WIDTH, MAX_WIDTH = 16, 20000   # px an export may ask for (the command line's --width too)
 SETTLE_S = 5.0              # longest wait for a view's background surface job
 
 
@@ -99,8 +100,8 @@ def render_image(view, width: int = DEFAULT_WIDTH):
     """The view as a QImage ``width`` pixels wide (text and lines scale with it)."""
     from PySide6.QtCore import Qt
     width = int(width)
-    if width < 16 or width > 20000:
-        raise ExportError(f"width {width} px is not allowed (16 to 20000)")
+    if width < MIN_WIDTH or width > MAX_WIDTH:
+        raise ExportError(f"width {width} px is not allowed ({MIN_WIDTH} to {MAX_WIDTH})")
     item = view.export_items()
     if item is None:
         raise ExportError(f"the view {_view_name(view)} has nothing to export")
@@ -216,7 +217,7 @@ def export_csv(view, path) -> Path:
 
 def export_history_csv(session, path) -> Path:
     """Every recorded step of every run: the columns of ``python main.py run --csv``."""
-    from engine.cli import UsageError, write_history_csv
+    from engine.history_io import HistoryWriteError, write_history_csv
     path = check_target(path)
     if path.suffix.lower() != ".csv":
         raise ExportError(f"cannot write {path}: the history is exported as .csv")
@@ -225,7 +226,7 @@ def export_history_csv(session, path) -> Path:
     try:
         with session.lock:
             write_history_csv(str(path), session.runs)
-    except UsageError as exc:
+    except HistoryWriteError as exc:
         raise ExportError(str(exc)) from None
     return path
 

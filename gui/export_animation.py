@@ -16,6 +16,12 @@ import numpy as np
 from gui.export import (ANIMATION_WIDTH, ExportCancelled, ExportError, _atomic, check_target, format_of,
                         render_image, settle)
 
+# at most this many frames (66 s at 15 fps): the window's dialog and ``export --frames`` both stop here
+MAX_FRAMES = 1000
+# a GIF holds every frame in memory until it is written (RGB, then 256 colours): frames × width ×
+# height stays under this many pixels, about 1.2 GB (1000 px wide views: 640 frames; an MP4 streams)
+GIF_MAX_PIXELS = 400_000_000
+
 NO_FFMPEG = ("MP4 export needs ffmpeg: neither the imageio-ffmpeg package (pip install imageio-ffmpeg; "
              "IMAGEIO_FFMPEG_EXE, when set, must name a program) nor an ffmpeg on PATH is here; export a .gif instead")
 
@@ -32,8 +38,8 @@ def ffmpeg_exe() -> str | None:
 
 
 def frame_steps(frames: int, start: int, end: int) -> np.ndarray:
-    if frames < 1:
-        raise ExportError(f"frames must be ≥ 1, not {frames}")
+    if not 1 <= frames <= MAX_FRAMES:
+        raise ExportError(f"frames must be 1 to {MAX_FRAMES}, not {frames}")
     if start < 0 or end < start:
         raise ExportError(f"the step range {start}–{end} is empty")
     return np.rint(np.linspace(start, end, int(frames))).astype(np.int64)
@@ -107,7 +113,15 @@ def _palette(image):
 
 def _write_gif(view, session, path, steps, fps, width, progress, cancelled) -> Path:
     from PIL import Image
-    images = list(_frames(view, session, steps, width, progress, cancelled))
+    images = []
+    frames = _frames(view, session, steps, width, progress, cancelled)
+    for im in frames:
+        if not images and len(steps) * im.width * im.height > GIF_MAX_PIXELS:
+            frames.close()                           # (puts the cursor back)
+            raise ExportError(f"a GIF of {len(steps)} frames of {im.width}×{im.height} px is too large to hold in "
+                              f"memory (allowed: frames × width × height ≤ {GIF_MAX_PIXELS:,} pixels); "
+                              f"give fewer frames, a smaller width, or an .mp4 (streamed)")
+        images.append(im)
     duration = max(int(round(100.0 / fps)) * 10, 20)   # GIF stores hundredths of a second
     # one palette for every frame, from the last (fullest) one, and no dithering: steady colours
     # and flat areas that compress (dithered heat maps make GIFs ten times larger)

@@ -10,7 +10,9 @@ import argparse
 import os
 import sys
 
-from engine.cli import OneLineParser, UsageError, count_arg
+from engine.cli_args import OneLineParser, UsageError, attach_negative_values, count_arg, field_type
+from gui.export import MAX_WIDTH, MIN_WIDTH
+from gui.export_animation import MAX_FRAMES
 
 VIEW_SIZE = (1000, 625)   # logical px of the drawn view; a 1600 px PNG scales text and lines ×1.6
 GL_VIEWS = ("surface3d",)
@@ -30,11 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="python main.py export", description="Draw a view to a file, offscreen.")
     p.add_argument("--preset", required=True, help="preset name (python main.py presets lists them)")
     p.add_argument("--run", dest="label", help="only the run with this label")
-    p.add_argument("--steps", type=count_arg(0), help="updates to train first (default: the preset's steps)")
+    p.add_argument("--steps", type=field_type("steps", "--steps"),
+                   help="updates to train first (default: the preset's steps; at most the setting steps allows)")
     p.add_argument("--view", required=True, help="which view to draw")
     p.add_argument("--out", required=True, help="output file: .png .svg .csv .gif or .mp4")
-    p.add_argument("--width", type=count_arg(16), help="image width in pixels (PNG default 1600, GIF/MP4 1000)")
-    p.add_argument("--frames", type=count_arg(1), help="frames of an animation (.gif/.mp4; default 60)")
+    p.add_argument("--width", type=count_arg(MIN_WIDTH, MAX_WIDTH, "width in px:"),
+                   help=f"image width in pixels, {MIN_WIDTH} to {MAX_WIDTH} (PNG default 1600, GIF/MP4 1000)")
+    p.add_argument("--frames", type=count_arg(1, MAX_FRAMES, "frames of an animation:"),
+                   help=f"frames of an animation (.gif/.mp4; default 60, at most {MAX_FRAMES})")
     p.add_argument("--fps", type=_fps, help="frames per second of an animation (default 15)")
     return p
 
@@ -86,7 +91,7 @@ def _main(argv: list[str]) -> int:
     from engine import presets as P
     from engine.config import ConfigError
 
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(attach_negative_values(argv))
     try:
         preset = P.get(args.preset)
     except ConfigError as exc:

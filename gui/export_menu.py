@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDoubleS
                                QFormLayout, QInputDialog, QMessageBox, QProgressDialog, QSpinBox, QWidget)
 
 from gui import export as E
+from gui.export_animation import MAX_FRAMES
 from gui.i18n import LANGUAGE, tr
 
 FILTERS = {".png": "PNG image (*.png)", ".svg": "SVG vector drawing (*.svg)", ".csv": "CSV data (*.csv)",
@@ -56,7 +57,7 @@ class _AnimationDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(tr("Export animation"))
         form = QFormLayout(self)
-        self.frames = QSpinBox(minimum=1, maximum=2000, value=60)
+        self.frames = QSpinBox(minimum=1, maximum=MAX_FRAMES, value=60)
         self.fps = QDoubleSpinBox(minimum=0.5, maximum=100.0, value=15.0, decimals=1)
         self.start = QSpinBox(minimum=0, maximum=max(head, 0), value=0)
         self.end = QSpinBox(minimum=0, maximum=max(head, 0), value=max(head, 0))

@@ -74,8 +74,8 @@ def test_csv_with_ema_has_ema_columns(tmp_path):
 @pytest.mark.parametrize("args,needle", [
     (["run", "--preset", "nope"], "unknown preset"),
     (["run", "--preset", "opt4_1", "--run", "sgd"], "no run 'sgd'"),
-    (["run", "--preset", "opt4_1", "--optimizer", "lbfgs"], "invalid choice"),
-    (["run", "--preset", "opt4_1", "--lr", "-1"], "learning rate must be > 0"),
+    (["run", "--preset", "opt4_1", "--optimizer", "lbfgs"], "optimizer.name = lbfgs is unknown (allowed: gd, "),
+    (["run", "--preset", "opt4_1", "--lr", "-1"], "optimizer.lr = -1 is out of range (allowed: (0, 10000])"),
     (["run", "--preset", "opt4_1", "--lr", "fast"], "not a number"),
     (["run", "--preset", "opt4_1", "--init", "1,2,3"], "3 values"),
     (["run", "--preset", "opt4_1", "--csv", "/nonexistent-folder/x.csv"], "does not exist"),
@@ -90,7 +90,8 @@ def test_bad_input_is_one_line_and_exit_2(args, needle):
 
 
 def test_engine_imports_no_qt():
-    code = ("import sys, engine, engine.run, engine.cli, engine.surface, engine.presets, engine.bench, "
+    code = ("import sys, engine, engine.run, engine.cli, engine.cli_args, engine.history_io, engine.surface, "
+            "engine.presets, engine.bench, "
             "engine.ema, engine.warmup; "
             "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken'))]; "
             "print(bad); sys.exit(1 if bad else 0)")

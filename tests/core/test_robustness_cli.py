@@ -38,7 +38,7 @@ def test_divergence_in_json_names_step_and_cause():
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["--lr", "-1"], "learning rate must be > 0"),
+    (["--lr", "-1"], "optimizer.lr = -1 is out of range (allowed: (0, 10000])"),
     (["--batch", "1000"], "larger than the data"),
     (["--decay", "0"], "schedule.decay = 0 is out of range (allowed: (0, 1])"),
     (["--decay", "1.5"], "schedule.decay = 1.5 is out of range"),

@@ -14,8 +14,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from engine.cli import history_table  # noqa: E402
 from engine.config import ConfigError  # noqa: E402
+from engine.history_io import history_table  # noqa: E402
 from gui import export as E  # noqa: E402
 from gui.session import Session  # noqa: E402
 from gui.session_menu import open_session, save_session  # noqa: E402
