@@ -16,7 +16,8 @@ import numpy as np
 from . import presets as P
 from .cli_args import OneLineParser, UsageError, add_settings, attach_negative_values, overrides
 from .config import ConfigError
-from .history_io import HistoryWriteError, write_history_csv
+from .at_steps import check_reach, float32_number, parse_at, states_at
+from .history_io import HistoryWriteError, write_history_csv, write_states_csv
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--session", help="a saved session file (its settings win; --steps replays further)")
     run.add_argument("--run", dest="label", help="only the run with this label")
     run.add_argument("--json", action="store_true", help="print one JSON object")
-    run.add_argument("--csv", metavar="FILE", help="write the whole history as CSV (long format)")
+    run.add_argument("--csv", metavar="FILE", help="write the whole history as CSV (long format); with --at "
+                                                  "the states at those steps")
+    run.add_argument("--at", metavar="STEPS", help="add the exact states at these steps: K[,K…] or A:B:S "
+                                                  "(A to B every S, both included), e.g. 0:20000:500")
     add_settings(run)
     pre = sub.add_parser("precompile", help="compile the fast kernels fixed to the presets' networks "
                                             "(once per machine; training uses them when present)")
@@ -160,6 +164,7 @@ def cmd_run(args) -> int:
     base, runs = preset.config, list(preset.runs)
     if args.csv:
         _check_writable(args.csv)
+    args.at_steps = parse_at(args.at) if args.at else None
     if preset.kind == "ema_demo":
         return _run_ema_demo(preset, preset.config.with_overrides(overrides(args.settings)), args)
     if args.label:
@@ -171,6 +176,8 @@ def cmd_run(args) -> int:
     base = base.with_overrides(extra)
     runs = [(lab, {**o, **extra}) for lab, o in runs]     # what is typed wins over the preset's runs
     nsteps = base.steps
+    if args.at_steps:
+        check_reach(args.at_steps, nsteps)
     comp = Comparison(preset.name, base, runs)
     _load_kernels(comp.runs)
     total = 0.0
@@ -190,20 +197,26 @@ def _load_kernels(runs) -> None:
 
 def _report(args, name, nsteps, runs, total) -> None:
     out_runs = []
+    at = getattr(args, "at_steps", None)
     for r in runs:
         k = r.step
         loss = float(r.losses([k])[0])
         pen = float(r.penalties([k])[0])
+        num = float32_number if r.precision == "float32" else float   # float32: TF's shortest repr
         out_runs.append({
-            "label": r.label, "optimizer": r.config.optimizer.name,
-            "params": r.theta.tolist(), "loss": loss, "penalty": pen, "total_loss": loss + pen,
-            "lr": float(r.lr_history[-1]) if k >= 1 else None,
-            "ema_params": r.ema.tolist() if r.config.ema.enabled else None,
+            "label": r.label, "optimizer": r.config.optimizer.name, "precision": r.precision,
+            "params": [num(v) for v in r.theta], "loss": loss, "penalty": pen, "total_loss": loss + pen,
+            "lr": num(r.lr_history[-1]) if k >= 1 else None,
+            "ema_params": [num(v) for v in r.ema] if r.config.ema.enabled else None,
             "diverged_at": r.diverged_at, "diverged_reason": r.divergence_reason, "step": k,
             "layers": r.problem.layout.layers, "parameters": r.problem.layout.size,
             "names": r.problem.layout.names,
         })
-    if args.csv:
+        if at:
+            out_runs[-1]["at"] = states_at(r, at, num)
+    if args.csv and at:
+        write_states_csv(args.csv, [(o["label"], o["at"]) for o in out_runs])
+    elif args.csv:
         write_history_csv(args.csv, runs)
     if args.json:
         doc = {"preset": name, "steps": nsteps, "runs": out_runs, "engine_seconds": total}
@@ -216,6 +229,8 @@ def _report(args, name, nsteps, runs, total) -> None:
             print(f"  {o['label']:<12} {o['optimizer']:<9} {status:<22} loss {o['loss']:.7g}   θ = [{theta}]")
             if o["diverged_reason"]:
                 print(f"  {'':<12} {o['diverged_reason']}")
+            for st in o.get("at", ()):
+                print(f"  {'':<12} step {st['step']:<10} θ = {st['params']}   loss {st['loss']:.7g}")
         if args.csv:
             print(f"history written to {args.csv}")
 
@@ -231,6 +246,7 @@ def _run_session(args) -> int:
     preset = P.get(doc.preset)
     if args.csv:
         _check_writable(args.csv)
+    args.at_steps = parse_at(args.at) if args.at else None
     if preset.kind == "ema_demo":
         return _run_ema_demo(preset, preset.config, args)
     if args.label:
@@ -240,6 +256,8 @@ def _run_session(args) -> int:
             raise UsageError(f"session {args.session} has no run {args.label!r} (allowed: {', '.join(labels)})")
     if args.settings:
         doc.step = overrides(args.settings)["steps"]
+    if args.at_steps:
+        check_reach(args.at_steps, doc.step)
     t = time.perf_counter()
     comp = doc.build()
     _report(args, preset.name, doc.step, comp.runs, time.perf_counter() - t)
@@ -248,8 +266,17 @@ def _run_session(args) -> int:
 
 def _run_ema_demo(preset, cfg, args) -> int:
     from .ema import run_script
-    seq, demo = run_script([list(op) for op in preset.script], cfg.ema.decay, cfg.ema.num_updates)
+    script = [list(op) for op in preset.script]
+    seq, demo = run_script(script, cfg.ema.decay, cfg.ema.num_updates)
     trace = [{"op": op, "w1": w, "shadow": s, "global_step": g, "decay": d} for op, w, s, g, d in demo.trace]
+    if cfg.precision == "float32":      # TF's float32 moving average, written as TF prints it
+        from .tf32_setup import run_ema_script32
+        seq = [[float32_number(a), float32_number(b)] for a, b in
+               run_ema_script32(script, cfg.ema.decay, cfg.ema.num_updates)]
+        applied = iter(seq[1:])
+        for t in trace:
+            if t["op"] == "apply":
+                t["shadow"] = next(applied)[1]
     if args.json:
         print(json.dumps(_finite({"preset": preset.name, "sequence": seq, "trace": trace}), allow_nan=False))
     else:

@@ -37,6 +37,46 @@ def history_table(runs) -> tuple[list[str], list[np.ndarray]]:
     return header, blocks
 
 
+def write_states_csv(path: str, runs_states) -> None:
+    """``run --at --csv``: one row per run and asked step, the exact state there:
+    run,step,lr,batch_loss,loss,theta_0…[,<slot>_0…][,ema_0…] (empty where a run has no such value)."""
+    cols: list[str] = []
+    for _, states in runs_states:
+        for st in states[:1]:
+            cols += [f"theta_{i}" for i in range(len(st["params"])) if f"theta_{i}" not in cols]
+            for name, vals in st["slots"].items():
+                cols += [f"{name}_{i}" for i in range(len(vals)) if f"{name}_{i}" not in cols]
+            cols += [f"ema_{i}" for i in range(len(st.get("ema", ()))) if f"ema_{i}" not in cols]
+    header = ["run", "step", "lr", "batch_loss", "loss"] + cols
+    lines = []
+    for label, states in runs_states:
+        for st in states:
+            vals = {f"theta_{i}": v for i, v in enumerate(st["params"])}
+            vals.update({f"{n}_{i}": v for n, vs in st["slots"].items() for i, v in enumerate(vs)})
+            vals.update({f"ema_{i}": v for i, v in enumerate(st.get("ema", ()))})
+            vals.update(step=st["step"], lr=st["lr"], batch_loss=st["batch_loss"], loss=st["loss"])
+            lines.append(label + "," + ",".join(_cell(vals.get(c)) for c in header[1:]))
+    _write_atomic(path, ",".join(header) + "\n" + "".join(line + "\n" for line in lines))
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return ""
+    return str(v) if isinstance(v, int) else repr(float(v))
+
+
+def _write_atomic(path: str, text: str) -> None:
+    tmp = f"{path}.part-{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise HistoryWriteError(f"cannot write {path}: {exc.strerror}") from None
+
+
 def write_history_csv(path: str, runs) -> None:
     """Write every recorded step of every run; atomically (temporary name, then rename)."""
     header, blocks = history_table(runs)

@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", dest="label", help="only the run with this label")
     p.add_argument("--steps", type=field_type("steps", "--steps"),
                    help="updates to train first (default: the preset's steps; at most the setting steps allows)")
+    p.add_argument("--precision", choices=("float64", "float32"),
+                   help="arithmetic: float64 (default) or TensorFlow 1.x's float32 in its operation order")
+    p.add_argument("--at", type=count_arg(0, 10 ** 9, "--at step:"),
+                   help="draw the view at this step (the state after that many updates; default: the last)")
     p.add_argument("--view", required=True, help="which view to draw")
     p.add_argument("--out", required=True, help="output file: .png .svg .csv .gif or .mp4")
     p.add_argument("--width", type=count_arg(MIN_WIDTH, MAX_WIDTH, "width in px:"),
@@ -126,11 +130,19 @@ def _main(argv: list[str]) -> int:
     view = None
     try:
         session.warm_up_blocking(on_demand=True)     # compiles only the kernels this view calls
+        if args.precision is not None and not session.set_value("precision", args.precision):
+            raise UsageError(f"--precision {args.precision}: not allowed for preset {preset.name}")
         if args.label:
             keep_only_run(session, args.label)
         if session.runs:
             steps = args.steps if args.steps is not None else session.base.steps
+            if args.at is not None and args.at > steps:
+                raise UsageError(f"--at {args.at} is past the run's {steps} steps (allowed: 0…{steps}, or more --steps)")
             session.step(steps)
+            if args.at is not None:
+                session.set_cursor(args.at)
+        elif args.at is not None:
+            raise UsageError(f"--at: preset {preset.name} is a scripted demo with no training steps")
         view = VIEW_CLASSES[args.view][1](session)
         view.export_name = args.view
         view.resize(*VIEW_SIZE)

@@ -338,3 +338,18 @@ def test_cli_mp4_with_a_broken_ffmpeg_setting_says_so(tmp_path, monkeypatch):
 def test_cli_surface3d_without_display(tmp_path):
     r = _export("--preset", "opt4_1", "--view", "surface3d", "--out", str(tmp_path / "X.png"))
     assert r.returncode == 2 and "xvfb-run" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_cli_precision_and_at(tmp_path):
+    """export --precision float32 --at K draws the state after K float32 updates; a K past the
+    run is one line, exit 2, no file."""
+    out = tmp_path / "params.csv"
+    r = _export("--preset", "opt4_1", "--run", "gd", "--precision", "float32", "--steps", "600", "--at", "500",
+                "--view", "surface", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    header, *rows = out.read_text().splitlines()
+    tf = json.loads((ROOT / "tests" / "data" / "tf1_chapter.json").read_text())["runs"]["opt4_1_gd"]
+    assert rows[500].split(",")[1:] == [repr(float(v)) for v in tf["theta_every_500"][1]]   # TF's float32 θ
+    bad = tmp_path / "bad.png"
+    r = _export("--preset", "opt4_1", "--steps", "100", "--at", "101", "--view", "surface", "--out", str(bad))
+    assert r.returncode == 2 and "--at 101 is past" in r.stderr and not bad.exists()
