@@ -25,7 +25,7 @@ from .schedules import learning_rates
 CHUNK = 1 << 16
 _NO_INTERRUPT = np.zeros(1, np.int64)
 _NO_RATES = np.zeros(0)
-HISTORY_BYTES = 48 * 2 ** 20   # per run by default; beyond it older history is thinned
+HISTORY_BYTES = 32 * 2 ** 20   # per run by default; beyond it older history is thinned (every step stays exact: engine.replay)
 MIN_ROWS = 4096
 # groups whose change means the run must start again (the rest apply from the current step)
 RESTART_GROUPS = ("data", "model", "loss", "reg", "init", "ema", "batch", "precision")
