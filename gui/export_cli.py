@@ -40,18 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def keep_only_run(session, label: str) -> None:
-    """Rebuild the session's comparison with the one run called ``label``."""
-    from engine.run import Comparison
+    """The session with the one run called ``label`` (``Session.keep_only``)."""
+    from engine.config import ConfigError
     from gui.export import ExportError
-    runs = [(lab, o) for lab, o in session.preset.runs if lab == label]
-    if session.comparison is None or not runs:
-        allowed = ", ".join(session.preset.run_labels()) or "none: this preset has no runs"
-        raise ExportError(f"preset {session.preset.name} has no run {label!r} (allowed: {allowed})")
-    session.pause()
-    session.comparison = Comparison(session.preset.name, session.base, runs)
-    session.cursor = 0
-    session.rebuilt.emit()
-    session.frame.emit()
+    try:
+        session.keep_only(label)
+    except ConfigError as exc:
+        raise ExportError(str(exc)) from None
 
 
 def _choose_platform(view: str) -> None:

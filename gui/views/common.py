@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QGraphicsScene, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gui.draw_rate import OnScreen
+from gui.draw_rate import OnScreen, Scheduled
 from gui.i18n import LANGUAGE, tr
 from gui.style import AXIS_FONT_PT, FONT_PT, configure_pyqtgraph
 from gui.views.axes import tidy_axes
@@ -126,11 +126,11 @@ def _outgrown(data: tuple[float, float], view: tuple[float, float]) -> bool:
     return d0 < v0 - tol or d1 > v1 + tol or (d1 > d0 and (d1 - d0) < 0.5 * (v1 - v0))
 
 
-class ViewBase(OnScreen, QWidget):
+class ViewBase(Scheduled, OnScreen, QWidget):
     """A toolbar row above a pyqtgraph PlotWidget, wired to the session's signals.
 
-    Draw rate: stepping and scrubbing redraw at once.  While playing, ``session.draw_turns``
-    decides: the featured view (``play_hz`` ≥ PRIMARY_HZ) redraws in every frame a secondary
+    Draw rate: stepping and scrubbing redraw at once.  While playing, ``draw_turns``
+    (the window's frame scheduler) decides: the featured view (``play_hz`` ≥ PRIMARY_HZ) redraws in every frame a secondary
     view does not take; the others redraw at most ``play_hz`` times a second, one per frame;
     none draws while hidden (a tab behind another).  A view catches up when shown or when play
     stops.  Step plots keep
@@ -297,9 +297,9 @@ class ViewBase(OnScreen, QWidget):
         return self.play_hz >= self.PRIMARY_HZ
 
     def _on_session_frame_emitted(self) -> None:
-        if self.session.playing:       # the session's DrawTurns decides when this view draws
+        if self.session.playing and self.draw_turns is not None:   # DrawTurns decides when it draws
             self._dirty = True
-            self.session.draw_turns.want(self)
+            self.draw_turns.want(self)
             return
         self._dirty = False
         self._on_session_frame()

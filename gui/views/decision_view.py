@@ -282,10 +282,10 @@ class DecisionView(ViewBase):
         self.runner.submit(job)
 
     def _on_runner_finished(self, result) -> None:
-        if self.session.playing:      # applied in this view's next turn (DrawTurns), not mid-frame
+        if self.session.playing and self.draw_turns is not None:   # applied in its next turn, not mid-frame
             self._pending = result
             self._dirty = True
-            self.session.draw_turns.want(self)
+            self.draw_turns.want(self)
             return
         self._apply(result)
 

@@ -123,6 +123,7 @@ class LRView(ViewBase):
         self.formula.setFont(f)
         self.layout().addWidget(self.formula)
         self._formula_readout = Readout(session, self.formula, self._update_formula)
+        self.scheduled_parts = (self._formula_readout,)   # refreshed with the other readouts
         self._add_step_plot(legend_offset=(10, -10))   # bottom left: rates start high and fall
         self._curves: list[dict] = []
         session.config_changed.connect(self._on_session_config_changed)

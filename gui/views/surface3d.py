@@ -10,7 +10,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engine import surface as S
-from gui.draw_rate import OnScreen
+from gui.draw_rate import OnScreen, Scheduled
 from gui.i18n import LANGUAGE, tr
 from gui.style import FONT_PT, run_colour
 from gui.views import surface_data as D
@@ -75,7 +75,7 @@ def _view_window_class():
     return _VIEW_WINDOW
 
 
-class Surface3DView(OnScreen, QWidget):
+class Surface3DView(Scheduled, OnScreen, QWidget):
     """The loss surface in 3-D (pyqtgraph.opengl).  ``lazy``: the GL widget is made the first
     time the panel is on screen — a window holding an OpenGL widget composites every repaint
     through OpenGL, which without a GPU (Mesa's software renderer) costs every other view its
