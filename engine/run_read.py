@@ -86,7 +86,8 @@ class RunReadout:
 
     def batch_rows(self, k: int) -> tuple[int, int]:
         """The data rows [r0, r1) that update k+1 uses (k updates applied); (0, 0) for an objective."""
-        return C.batch_rows(self._spec[0], self.problem.n, int(k))
+        r0, r1 = C.batch_rows(self._spec[0], self.problem.n, int(k))
+        return int(r0), int(r1)
 
     def accuracy(self, k: int) -> float | None:
         """Accuracy after k updates (the recorded row of step k); None for regression, objectives
