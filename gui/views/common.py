@@ -1,120 +1,29 @@
-"""Helpers shared by the plot views: finite filtering, fonts, step sampling, a toolbar row."""
+"""The base of the plot views (``ViewBase``: a toolbar row above its plots, wired to the session,
+drawn at the window's frame rate; the View protocol of ``gui.view_protocol``) and, re-exported
+for the views, the helpers they share: step sampling (``gui.views.sampling``) and plot styling
+(``gui.views.plot_style``)."""
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QFont
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QGraphicsScene, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.draw_rate import OnScreen, Scheduled
 from gui.i18n import LANGUAGE, tr
-from gui.style import AXIS_FONT_PT, FONT_PT, configure_pyqtgraph
+from gui.style import FONT_PT, configure_pyqtgraph
 from gui.views.axes import tidy_axes
 from gui.views.legend import AutoLegend
+from gui.views.plot_style import GRID_ALPHA, free_title_width, legend, set_labels, style_plot
 from gui.views.ranges import ALL, limit_points, range_policy
+from gui.views.sampling import (BIG, MAX_PATH, MAX_PATH_PLAYING, MAX_POINTS, MAX_POINTS_PLAYING, drawable,
+                                history_sample, path_rows, sample_steps)
 from gui.widgets import ElidedLabel, FlowLayout
 
-MAX_POINTS = 700         # samples per loss/parameter curve
-MAX_POINTS_PLAYING = 400  # while playing (a redraw a few times a second; paused, the full 700)
-MAX_PATH = 1200          # points per drawn path (strided beyond this, the last point always kept)
-MAX_PATH_PLAYING = 500   # while playing: a thick path costs ~1 ms per 1000 points every frame
-GRID_ALPHA = 0.15
-BIG = 1e15               # coordinates beyond this are not drawn (Qt paths overflow)
-
-
-def drawable(*cols: np.ndarray) -> np.ndarray:
-    """Mask of rows where every column is finite and not absurdly large."""
-    mask = np.ones(len(cols[0]), dtype=bool)
-    for c in cols:
-        c = np.asarray(c, dtype=np.float64)
-        mask &= np.isfinite(c) & (np.abs(c) < BIG)
-    return mask
-
-
-@functools.lru_cache(maxsize=64)
-def sample_steps(cursor: int, n: int = MAX_POINTS) -> np.ndarray:
-    """At most ~n history rows in [0, cursor], always including 0 and the cursor: up to two thirds
-    evenly spaced, the rest geometrically spaced so the fast early steps keep their detail.
-    Both grids are powers of two — the even one a stride of 2^j, the geometric one 2^(i/m) with
-    m points per octave — so as the cursor grows the earlier samples stay where they were (a
-    curve does not shimmer while playing, and losses computed for them are reused).
-    (Thick curves cost ~1 ms per 1000 points to rasterise, so more points only slow a frame.)
-    Cached: the views of one frame ask for the same cursors; the array is read-only."""
-    cursor = max(int(cursor), 0)
-    if cursor + 1 <= n:
-        out = np.arange(cursor + 1, dtype=np.int64)
-    else:
-        lin_n = max(2 * n // 3, 1)
-        stride = 1 << int(np.ceil(np.log2(cursor / lin_n)))       # lin_n/2 … lin_n points
-        octaves = np.log2(cursor)
-        per_octave = 1 << max(int(np.floor(np.log2(max(n // 3, 1) / octaves))), 0)
-        geo = np.floor(np.exp2(np.arange(int(per_octave * octaves) + 1) / per_octave)).astype(np.int64)
-        out = np.unique(np.concatenate([np.arange(0, cursor + 1, stride, dtype=np.int64), geo, [cursor]]))
-    out.setflags(write=False)   # shared (cached): every view and run at this cursor gets the same array
-    return out
-
-
-def history_sample(run, cursor: int, n: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, steps): at most ~n recorded history rows up to the cursor and their step numbers
-    (rows and steps differ once a long run's older history has been thinned)."""
-    last = int(run.rows([min(max(int(cursor), 0), run.step)])[0])
-    rows = sample_steps(last, n)
-    return rows, run.steps_history[rows]
-
-
-def path_rows(cursor: int, n: int = MAX_PATH) -> np.ndarray | slice:
-    """Rows of a path to draw: all of them up to the cursor when few, else strided plus the cursor."""
-    if cursor + 1 <= n:
-        return slice(0, cursor + 1)
-    return sample_steps(cursor, n)
-
-
-def style_plot(pi: pg.PlotItem) -> None:
-    """Readable fonts on every axis of a plot item."""
-    tick = QFont()
-    tick.setPointSize(max(AXIS_FONT_PT - 1, 10))
-    for name in ("left", "bottom", "right", "top"):
-        ax = pi.getAxis(name)
-        ax.setTickFont(tick)
-        ax.setTextPen(pg.mkPen("#202020"))
-        ax.setPen(pg.mkPen("#606060"))
-        ax.enableAutoSIPrefix(False)  # "×0.001" on a log or loss axis reads wrongly
-    pi.showGrid(x=True, y=True, alpha=GRID_ALPHA)
-
-
-def free_title_width(pi: pg.PlotItem) -> None:
-    """A plot title that never sets the plot's minimum width (pyqtgraph's LabelItem makes its
-    text width the minimum, so long titles push plots past their panel): the text may be cut
-    instead."""
-    lab = pi.titleLabel
-
-    def update_min() -> None:
-        rect = lab.itemRect()
-        old = lab._sizeHint.get(Qt.SizeHint.MinimumSize, (None, None))[1]
-        lab.setMinimumWidth(0)
-        lab.setMinimumHeight(rect.height())
-        lab._sizeHint = {Qt.SizeHint.MinimumSize: (0, rect.height()),
-                         Qt.SizeHint.PreferredSize: (rect.width(), rect.height()),
-                         Qt.SizeHint.MaximumSize: (-1, -1)}
-        if old != rect.height():      # a new text of the same height needs no new layout (and repaint)
-            lab.updateGeometry()
-    lab.updateMin = update_min
-    update_min()
-
-
-def set_labels(pi: pg.PlotItem, bottom: str, left: str) -> None:
-    style = {"font-size": f"{FONT_PT}pt", "color": "#202020"}
-    pi.setLabel("bottom", bottom, **style)
-    pi.setLabel("left", left, **style)
-
-
-def legend(pi: pg.PlotItem, offset=(-10, 10)) -> AutoLegend:
-    """A legend shown only with entries, first in the corner ``offset`` points to (±x from the
-    left/right, ±y from the top/bottom edge); ``place()`` moves it to the emptiest corner."""
-    return AutoLegend(corner=(1 if offset[0] < 0 else 0, 1 if offset[1] < 0 else 0)).attach(pi)
+__all__ = ["BIG", "GRID_ALPHA", "MAX_PATH", "MAX_PATH_PLAYING", "MAX_POINTS", "MAX_POINTS_PLAYING", "ViewBase",
+           "drawable", "free_title_width", "history_sample", "legend", "path_rows", "sample_steps", "set_labels",
+           "style_plot"]
 
 
 def _outgrown(data: tuple[float, float], view: tuple[float, float]) -> bool:
@@ -138,6 +47,10 @@ class ViewBase(Scheduled, OnScreen, QWidget):
     are not regenerated, nor the plot painted twice, on every update.
     """
 
+    key = ""                 # the View protocol (gui.view_protocol): set by each view
+    title = ""
+    uses_gl = False
+    available = True         # a plot view draws wherever Qt does
     play_hz = 20.0
     PRIMARY_HZ = 60.0
     follows_range = True     # step plots: _follow_range while playing (False: the view sets its own)
@@ -451,7 +364,27 @@ class ViewBase(Scheduled, OnScreen, QWidget):
             self._dirty = False
             self._on_session_frame()
 
+    # --- the View protocol (the rest: empty_text, showing, fit_view) ----------------------------
+    @property
+    def busy(self) -> bool:
+        """A background computation or a deferred redraw is pending (views that have one say so)."""
+        return False
+
+    def draw(self) -> None:
+        """Draw the session's cursor state now."""
+        self._dirty = False
+        self._on_session_frame()
+
+    def shutdown(self) -> None:
+        """(Views with timers or background jobs stop them here.)"""
+
     # subclasses implement these
+    def export_items(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def view_data(self) -> dict[str, np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
     def _on_session_rebuilt(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
