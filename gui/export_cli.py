@@ -122,12 +122,11 @@ def _main(argv: list[str]) -> int:
             steps = args.steps if args.steps is not None else session.base.steps
             session.step(steps)
         view = VIEW_CLASSES[args.view][1](session)
-        view.export_name = args.view
         view.resize(*VIEW_SIZE)
         view.show()
         from gui.export import export_animation, export_view, settle
         settle(view)
-        if args.view in GL_VIEWS and not getattr(view, "available", True):
+        if view.uses_gl and not view.available:
             raise ExportError("the 3-D view needs an X display with OpenGL; run under xvfb-run or use "
                               "--view surface")
         if animated:
@@ -138,7 +137,7 @@ def _main(argv: list[str]) -> int:
     except (ExportError, ConfigError) as exc:
         raise UsageError(str(exc)) from None
     finally:
-        if view is not None and hasattr(view, "shutdown"):
+        if view is not None:
             view.shutdown()
         session.shutdown()
         app.processEvents()

@@ -22,6 +22,7 @@ from gui.preset_picker import PresetPicker
 from gui.session_menu import install_session_menu
 from gui.status_bar import StatusBar
 from gui.transport import TransportBar
+from gui.view_protocol import is_view
 
 STATE_VERSION = 2
 DEFAULT_SIZE = (1280, 720)     # without a screen to measure
@@ -42,6 +43,11 @@ def load_views() -> tuple[dict, str]:
         return dict(VIEW_CLASSES), ""
     except Exception as exc:
         return {}, f"{type(exc).__name__}: {exc}"
+
+
+def _has_nothing(widget) -> bool:
+    """A view with nothing to show for this preset (a panel that is no view always has something)."""
+    return is_view(widget) and bool(widget.empty_text)
 
 
 class MainWindow(QMainWindow):
@@ -225,10 +231,8 @@ class MainWindow(QMainWindow):
     def fit_views(self) -> None:
         """Every plot on screen back to the range that fits its data (F)."""
         for view in self.views.values():
-            fit = getattr(view, "fit_view", None)
-            showing = getattr(view, "showing", None)
-            if callable(fit) and (showing is None or showing()):
-                fit()
+            if view.showing():
+                view.fit_view()
 
     def _tune_tab_bars(self) -> None:
         """Dock tabs show their whole (short) titles, with scroll arrows when they do not fit."""
@@ -313,10 +317,10 @@ class MainWindow(QMainWindow):
         without classes) brings forward one of its views that has."""
         for dock in self.view_docks:
             view = dock.widget()
-            if dock.isHidden() or not getattr(view, "empty_text", "") or view.visibleRegion().isEmpty():
+            if dock.isHidden() or not _has_nothing(view) or view.visibleRegion().isEmpty():
                 continue
             for other in self.tabifiedDockWidgets(dock):
-                if not getattr(other.widget(), "empty_text", "") and not other.isHidden():
+                if not _has_nothing(other.widget()) and not other.isHidden():
                     other.raise_()
                     break
 
@@ -368,7 +372,5 @@ class MainWindow(QMainWindow):
         self.status.stop()
         self.save_settings()
         for view in self.views.values():
-            stop = getattr(view, "shutdown", None)
-            if callable(stop):
-                stop()
+            view.shutdown()
         super().closeEvent(event)

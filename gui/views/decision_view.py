@@ -109,6 +109,7 @@ def margins(Z: np.ndarray) -> list[np.ndarray]:
 
 
 class DecisionView(ViewBase):
+    key, title = "decision", "Decision boundary"   # (gui.view_protocol)
     play_hz = 4.0     # while playing: each redraw computes two maps in the background
 
     def __init__(self, session, parent=None):
@@ -348,6 +349,11 @@ class DecisionView(ViewBase):
                 for c in range(Z.shape[2]):
                     out[f"{label}_output{c}"] = Z[..., c].ravel()
         return out
+
+    @property
+    def busy(self) -> bool:
+        """A surface job running or waiting, or a throttled redraw to come."""
+        return self.runner.busy or self._later.isActive()
 
     def shutdown(self) -> None:
         self._later.stop()

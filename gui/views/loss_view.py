@@ -66,6 +66,7 @@ def rate_drop_steps(run, limit: int) -> np.ndarray:
 
 
 class LossView(ViewBase):
+    key, title = "loss", "Loss"   # (gui.view_protocol)
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
         self.log_box = self._text(QCheckBox(), "log y", "Loss on a logarithmic axis")

@@ -111,6 +111,7 @@ MAX_FORMULAS = 2     # formula lines above the plot (more go to the tooltip)
 
 
 class LRView(ViewBase):
+    key, title = "lr", "Learning rate"   # (gui.view_protocol)
     follows_range = False    # _set_ranges: from 0 to the top rate, the planned steps wide
     def __init__(self, session, parent=None):
         super().__init__(session, parent)

@@ -31,6 +31,7 @@ AUTO_PLANE_S = 2.0   # at most one automatic plane recompute per this many secon
 
 
 class Surface2DView(SurfaceLayers, SurfaceMouse, ViewBase):
+    key, title = "surface", "Surface 2-D"   # (gui.view_protocol)
     play_hz = 60.0   # the main view follows every frame while playing
 
     def __init__(self, session, parent=None):
@@ -330,6 +331,11 @@ class Surface2DView(SurfaceLayers, SurfaceMouse, ViewBase):
             out[f"{run.label}_x"] = np.asarray(x)
             out[f"{run.label}_y"] = np.asarray(y)
         return out
+
+    @property
+    def busy(self) -> bool:
+        """A surface job running or waiting, or a throttled redraw to come."""
+        return self.runner.busy or self._later.isActive()
 
     def shutdown(self) -> None:
         self._later.stop()

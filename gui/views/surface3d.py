@@ -81,6 +81,7 @@ class Surface3DView(Scheduled, OnScreen, QWidget):
     time the panel is on screen — a window holding an OpenGL widget composites every repaint
     through OpenGL, which without a GPU (Mesa's software renderer) costs every other view its
     frame rate: measured here under Xvfb, playing opt4_1 fell from ~63 to ~16 fps."""
+    key, title = "surface3d", "Surface 3-D"   # (gui.view_protocol)
 
     uses_gl = True
 
@@ -347,6 +348,17 @@ class Surface3DView(Scheduled, OnScreen, QWidget):
             return {}
         A, B = np.meshgrid(self.surface.a, self.surface.b)
         return {"a": A.ravel(), "b": B.ravel(), "loss": self.surface.Z.ravel()}
+
+    # --- the View protocol (gui.view_protocol) ------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.runner.busy
+
+    def draw(self) -> None:
+        self._on_session_frame()
+
+    def fit_view(self) -> None:
+        """(The box always holds the whole surface: nothing to fit.)"""
 
     def shutdown(self) -> None:
         self.runner.cancel()
