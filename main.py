@@ -7,7 +7,7 @@
     python main.py run --preset NAME [...] [--json]         train headless
     python main.py export --preset NAME --view V --out F    draw a view to a file, offscreen
     python main.py precompile [--preset NAME]               compile the fast fixed kernels
-    python main.py bench [--json]                           throughput
+    python main.py bench [--json] [--no-gui|--window]       throughput (engine; window frame rates)
 """
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ HEADLESS = ("presets", "lessons", "run", "precompile", "bench")
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] == "bench" and "--no-gui" not in argv:
+        # the window's figures too (engine/ starts no GUI code)
+        from gui.bench_cli import main as bench_main
+        return bench_main(argv)
     if argv and argv[0] in HEADLESS:
         from engine.cli import main as cli_main
         from engine.cli_args import quiet_on_broken_pipe

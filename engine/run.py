@@ -20,6 +20,7 @@ from .model import Problem
 from .registry import OPTIMIZERS, SLOT_NAMES
 from .replay import Segment, State, replay
 from .run32 import Float32State, as_float32
+from .run_read import RunReadout
 from .schedules import learning_rates
 
 CHUNK = 1 << 16
@@ -31,7 +32,7 @@ MIN_ROWS = 4096
 RESTART_GROUPS = ("data", "model", "loss", "reg", "init", "ema", "batch", "precision")
 
 
-class Run(History):
+class Run(History, RunReadout):   # history: engine.history; the public reads: engine.run_read
     # train with the kernel fixed to this network's structure once it is compiled (see
     # kernels.ready_advance; with numpy while engine.backend serves "advance" with it); False
     # keeps the generic kernel (the benchmark compares the two)

@@ -52,7 +52,7 @@ def measure(preset: str = "opt4_1", seconds: float = 4.0, size=(1600, 1000), sho
     # let the views draw the start once, then play
     for _ in range(5):
         app.processEvents()
-    session.draw_turns.draws.clear()
+    window.draw_turns.draws.clear()
     session.play()
     t0 = time.perf_counter()
     end = t0 + seconds
@@ -60,7 +60,7 @@ def measure(preset: str = "opt4_1", seconds: float = 4.0, size=(1600, 1000), sho
         app.processEvents()
     session.pause()
     played = time.perf_counter() - t0
-    redraws = {name: n / played for name, n in session.draw_turns.draws.items()}
+    redraws = {name: n / played for name, n in window.draw_turns.draws.items()}
     steps = session.head
     window.close()
     app.processEvents()

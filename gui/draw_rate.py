@@ -4,7 +4,11 @@ while stepping or scrubbing, together at most every ``PLAYING_INTERVAL_S`` while
 when play stops — all in the same frame, so every number on screen names the same step.  Plot
 views get the same policy from ViewBase, plus hidden-tab skipping and turns (``DrawTurns``): the
 featured view draws in every frame a secondary view does not take; panels refresh in frames
-where no secondary view sets its data."""
+where no secondary view sets its data.
+
+The window owns the one ``DrawTurns`` (``adopt`` hands it to each view and panel, as
+``draw_turns``) and dispatches it on the session's ``ticked``; a view or panel without one (on its
+own, as in a test) draws in every frame."""
 from __future__ import annotations
 
 import time
@@ -13,6 +17,15 @@ import weakref
 PLAYING_INTERVAL_S = 0.1
 SECONDARY_EVERY_S = 0.025   # a secondary view takes at most every other frame (15 ms ticks)
 CHEAP_S = 0.0015            # a secondary update this quick paints in its own frame
+
+
+class Scheduled:
+    """Something that draws while playing: ``draw_turns`` is the window's DrawTurns (set by
+    ``DrawTurns.adopt``, which also adopts the readouts in ``scheduled_parts``); None: it draws in
+    every frame."""
+
+    draw_turns: DrawTurns | None = None
+    scheduled_parts: tuple = ()
 
 
 class OnScreen:
@@ -27,8 +40,8 @@ class OnScreen:
 class DrawTurns:
     """Which plot views draw in a frame while playing.
 
-    Every view marks itself wanted when a frame arrives; after the frame the session calls
-    ``dispatch``.  The featured view (``primary``) draws in every frame.  A secondary view that is
+    Every view marks itself wanted when a frame arrives; after the frame (the session's
+    ``ticked``) the window calls ``dispatch``.  The featured view (``primary``) draws in every frame.  A secondary view that is
     due (on screen, its own ``play_hz`` interval passed; the longest-waiting first, at most every
     other frame) sets its data in a frame beside it and paints in the next frame, which it has
     alone (the featured view waits a frame).  So no frame pays for two plots: measured here, the
@@ -40,12 +53,18 @@ class DrawTurns:
     clock = staticmethod(time.perf_counter)      # the time source (the tests give a fake one)
 
     def __init__(self):
-        self._wanting: "weakref.WeakValueDictionary[int, object]" = weakref.WeakValueDictionary()
-        self._panels: "weakref.WeakValueDictionary[int, object]" = weakref.WeakValueDictionary()
+        self._wanting: weakref.WeakValueDictionary[int, object] = weakref.WeakValueDictionary()
+        self._panels: weakref.WeakValueDictionary[int, object] = weakref.WeakValueDictionary()
         self._last_secondary = float("-inf")
         self._last_panels = float("-inf")
         self._held = None                        # a secondary view updated with its paint held
         self.draws: dict[str, int] = {}          # per view class, while playing (the benchmark reads it)
+
+    def adopt(self, obj) -> None:
+        """``obj`` (a view, a panel, a Scheduled widget) and its readouts draw in turns from now on."""
+        obj.draw_turns = self
+        for part in obj.scheduled_parts:
+            self.adopt(part)
 
     def want(self, view) -> None:
         self._wanting[id(view)] = view
@@ -130,7 +149,7 @@ def _showing(widget) -> bool:
         return False
 
 
-class RefreshWhilePlaying(OnScreen):
+class RefreshWhilePlaying(Scheduled, OnScreen):
     """Mixin for a widget with ``session`` and ``refresh()``; ``refresh`` must set ``_last`` to
     ``time.perf_counter()`` when it redraws.  Connect the session's frame and playing_changed
     signals to the two slots below."""
@@ -138,8 +157,8 @@ class RefreshWhilePlaying(OnScreen):
     _last = 0.0
 
     def _on_session_frame(self) -> None:
-        if self.session.playing:      # the session's DrawTurns refreshes it in a light frame
-            self.session.draw_turns.want_panel(self)
+        if self.session.playing and self.draw_turns is not None:   # refreshed in a light frame
+            self.draw_turns.want_panel(self)
             return
         self.refresh()
 

@@ -70,15 +70,15 @@ def _atomic(path):
             tmp.unlink()
 
 
-# --- views ----------------------------------------------------------------------------------------
+# --- views (gui.view_protocol.View) --------------------------------------------------------------
 def is_gl(view) -> bool:
     """Whether the view draws with OpenGL (its export item is a GLViewWidget, not a scene item).
     Asked of the class: asking for the item would start a view's OpenGL before it is shown."""
-    return bool(getattr(view, "uses_gl", False))
+    return bool(view.uses_gl)
 
 
 def _view_name(view) -> str:
-    return getattr(view, "export_name", None) or type(view).__name__
+    return view.key or type(view).__name__
 
 
 def settle(view, timeout: float = SETTLE_S) -> None:
@@ -87,10 +87,7 @@ def settle(view, timeout: float = SETTLE_S) -> None:
     end = time.perf_counter() + timeout
     while True:
         QApplication.processEvents()
-        runner = getattr(view, "runner", None)
-        later = getattr(view, "_later", None)
-        busy = (runner is not None and runner.busy) or (later is not None and later.isActive())
-        if not busy or time.perf_counter() > end:
+        if not view.busy or time.perf_counter() > end:
             break
         time.sleep(0.01)
     QApplication.processEvents()
@@ -106,7 +103,7 @@ def render_image(view, width: int = DEFAULT_WIDTH):
     if item is None:
         raise ExportError(f"the view {_view_name(view)} has nothing to export")
     if is_gl(view):
-        if not getattr(view, "available", True):
+        if not view.available:
             raise ExportError("the 3-D view needs an X display with OpenGL; run under xvfb-run or use "
                               "the 2-D surface view")
         settle(view)            # a panel never shown has just started: its surface is on the way
@@ -249,7 +246,7 @@ def can_export(view, ext: str) -> bool:
     """Whether the view can be written in this format (the 3-D view has no SVG)."""
     if ext == ".svg" and is_gl(view):
         return False
-    if is_gl(view) and ext in (".png", ".gif", ".mp4") and not getattr(view, "available", True):
+    if is_gl(view) and ext in (".png", ".gif", ".mp4") and not view.available:
         return False
     return True
 

@@ -49,18 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def keep_only_run(session, label: str) -> None:
-    """Rebuild the session's comparison with the one run called ``label``."""
-    from engine.run import Comparison
+    """The session with the one run called ``label`` (``Session.keep_only``)."""
+    from engine.config import ConfigError
     from gui.export import ExportError
-    runs = [(lab, o) for lab, o in session.preset.runs if lab == label]
-    if session.comparison is None or not runs:
-        allowed = ", ".join(session.preset.run_labels()) or "none: this preset has no runs"
-        raise ExportError(f"preset {session.preset.name} has no run {label!r} (allowed: {allowed})")
-    session.pause()
-    session.comparison = Comparison(session.preset.name, session.base, runs)
-    session.cursor = 0
-    session.rebuilt.emit()
-    session.frame.emit()
+    try:
+        session.keep_only(label)
+    except ConfigError as exc:
+        raise ExportError(str(exc)) from None
 
 
 def _choose_platform(view: str) -> None:
@@ -144,12 +139,11 @@ def _main(argv: list[str]) -> int:
         elif args.at is not None:
             raise UsageError(f"--at: preset {preset.name} is a scripted demo with no training steps")
         view = VIEW_CLASSES[args.view][1](session)
-        view.export_name = args.view
         view.resize(*VIEW_SIZE)
         view.show()
         from gui.export import export_animation, export_view, settle
         settle(view)
-        if args.view in GL_VIEWS and not getattr(view, "available", True):
+        if view.uses_gl and not view.available:
             raise ExportError("the 3-D view needs an X display with OpenGL; run under xvfb-run or use "
                               "--view surface")
         if animated:
@@ -160,7 +154,7 @@ def _main(argv: list[str]) -> int:
     except (ExportError, ConfigError) as exc:
         raise UsageError(str(exc)) from None
     finally:
-        if view is not None and hasattr(view, "shutdown"):
+        if view is not None:
             view.shutdown()
         session.shutdown()
         app.processEvents()

@@ -79,9 +79,6 @@ class ExportMenu(QObject):
     def __init__(self, window, session, views: dict[str, QWidget]):
         super().__init__(window)
         self.window, self.session, self.views = window, session, dict(views)
-        for key, view in self.views.items():
-            if not getattr(view, "export_name", None):
-                view.export_name = key
         self.action_view = QAction(window)
         self.action_view.triggered.connect(self._on_view_triggered)
         self.action_all = QAction(window)

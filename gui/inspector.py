@@ -13,8 +13,6 @@ import numpy as np
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from engine.explain import clipped_targets
-from engine.codes import batch_rows
 from engine.registry import SLOT_NAMES
 from gui.draw_rate import RefreshWhilePlaying
 from gui.i18n import LANGUAGE, tr
@@ -81,9 +79,7 @@ class Inspector(RefreshWhilePlaying, QWidget):
     @staticmethod
     def _clipping_text(run, k: int) -> str:
         """How many of update k+1's targets were predicted below the clip (zero gradient)."""
-        r = int(run.rows([k])[0])
-        rows = batch_rows(run._spec[0], run.problem.n, k)
-        clipped, total = clipped_targets(run.problem, run._spec, run.theta_history[r], rows)
+        clipped, total = run.clipped_targets(k)
         if clipped:
             return tr("{c} of the batch's {t} targets have p < 1e-12: clip_by_value holds their loss at "
                       "−log(1e-12) ≈ 27.6 and passes them no gradient", c=clipped, t=total)

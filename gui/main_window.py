@@ -3,11 +3,12 @@ status bar.  It builds the widgets and wires them to the session; it computes no
 Dock layout and geometry are remembered in QSettings("Descent", "Descent")."""
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QTabBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QTabBar, QVBoxLayout, QWidget
 
+from gui import window_geometry as G
+from gui.draw_rate import DrawTurns
 from gui.export_menu import install_export_menu
 from gui.guide_panel import GuidePanel
 from gui.help_menu import install_help_menu
@@ -16,12 +17,13 @@ from gui.inspector import Inspector
 from gui.lesson_menu import install_lessons
 from gui.message_log import MessageLog
 from gui.parameter_panel import ParameterPanel
-from gui.preset_picker import PresetPicker
 from gui.presenter import install_presenter
+from gui.preset_picker import PresetPicker
 from gui.session_menu import install_session_menu
 from gui.slow_motion import install_slow_motion
 from gui.status_bar import StatusBar
 from gui.transport import TransportBar
+from gui.view_protocol import is_view
 
 STATE_VERSION = 2
 DEFAULT_SIZE = (1280, 720)     # without a screen to measure
@@ -30,13 +32,9 @@ MIN_SIZE = (960, 600)          # the window never needs more than this (every la
 SETUP_WIDTH = 300
 DOCK_MIN = (220, 160)          # a view panel never shrinks below this
 MAIN_SHARE = 0.55              # of the width beside the setup column: the main view
+settings = G.settings          # the app's QSettings (the tests read it here)
 # default placement order of the views (unknown keys follow in their own order)
 VIEW_ORDER = ("surface", "loss", "lr", "params", "boundary", "network", "surface3d")
-
-
-def settings() -> QSettings:
-    """The app's settings (INI format, so tests can point QSettings.setPath at a temp folder)."""
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "Descent", "Descent")
 
 
 def load_views() -> tuple[dict, str]:
@@ -44,14 +42,22 @@ def load_views() -> tuple[dict, str]:
     try:
         from gui.views import VIEW_CLASSES
         return dict(VIEW_CLASSES), ""
-    except Exception as exc:  # noqa: BLE001 - any failure becomes a message in the window
+    except Exception as exc:
         return {}, f"{type(exc).__name__}: {exc}"
+
+
+def _has_nothing(widget) -> bool:
+    """A view with nothing to show for this preset (a panel that is no view always has something)."""
+    return is_view(widget) and bool(widget.empty_text)
 
 
 class MainWindow(QMainWindow):
     def __init__(self, session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
+        self.draw_turns = DrawTurns()      # which views draw in each frame while playing
+        session.ticked.connect(self.draw_turns.dispatch)
+        session.playing_changed.connect(self._on_session_playing_changed)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setDockNestingEnabled(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
@@ -92,6 +98,8 @@ class MainWindow(QMainWindow):
         install_slow_motion(self)                        # sets self.slow_motion, slow_motion_dock ("." / ",")
         install_presenter(self)                          # sets self.presenter (View → Presenter mode, F11)
         install_help_menu(self)                          # sets self.help_menu and self.welcome
+        for part in (self.transport, self.status, self.inspector, *self.views.values()):
+            self.draw_turns.adopt(part)
 
         session.config_changed.connect(self._on_session_config_changed)
         session.rebuilt.connect(self._on_session_rebuilt)
@@ -100,9 +108,9 @@ class MainWindow(QMainWindow):
         LANGUAGE.changed.connect(self._on_language_changed)
         self.retranslate()
         self.setMinimumSize(*MIN_SIZE)
-        self._fit_to_screen()
+        G.fit_to_screen(self, DEFAULT_SIZE, SCREEN_SHARE)
         self._sized = self.restore_settings()
-        self._keep_on_screen()
+        G.keep_on_screen(self)
         self._tune_tab_bars()
         self._on_session_rebuilt()
 
@@ -131,7 +139,7 @@ class MainWindow(QMainWindow):
             try:
                 widget = cls(self.session, lazy=True) if key == "surface3d" else cls(self.session)
                 self.views[key] = widget
-            except Exception as exc:  # noqa: BLE001 - a broken view must not take the window down
+            except Exception as exc:
                 widget = self._error_label(tr("This view failed to start: {e}", e=f"{type(exc).__name__}: {exc}"))
             out.append(self._dock(f"view_{key}", title, widget))
         return out
@@ -225,10 +233,8 @@ class MainWindow(QMainWindow):
     def fit_views(self) -> None:
         """Every plot on screen back to the range that fits its data (F)."""
         for view in self.views.values():
-            fit = getattr(view, "fit_view", None)
-            showing = getattr(view, "showing", None)
-            if callable(fit) and (showing is None or showing()):
-                fit()
+            if view.showing():
+                view.fit_view()
 
     def _tune_tab_bars(self) -> None:
         """Dock tabs show their whole (short) titles, with scroll arrows when they do not fit."""
@@ -254,35 +260,6 @@ class MainWindow(QMainWindow):
                                                   "data preset (e.g. opt4_7) first."))
             return False
         return self.session.set_value("data", {"name": "csv", "path": path})
-
-    def _available(self):
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        return screen.availableGeometry() if screen is not None else None
-
-    def _fit_to_screen(self) -> None:
-        avail = self._available()
-        if avail is None:
-            self.resize(*DEFAULT_SIZE)
-            return
-        w, h = int(avail.width() * SCREEN_SHARE), int(avail.height() * SCREEN_SHARE)
-        self.resize(max(min(w, avail.width()), 1), max(min(h, avail.height()), 1))
-        self.move(avail.x() + (avail.width() - self.width()) // 2, avail.y() + (avail.height() - self.height()) // 2)
-
-    def _keep_on_screen(self) -> None:
-        """A geometry restored from a bigger screen is brought inside this one."""
-        avail = self._available()
-        if avail is None:
-            return
-        frame = self.frameGeometry()
-        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
-        w = min(self.width(), avail.width() - extra_w)
-        h = min(self.height(), avail.height() - extra_h)
-        if (w, h) != (self.width(), self.height()):
-            self.resize(w, h)
-        x = min(max(self.x(), avail.x()), avail.right() + 1 - self.frameGeometry().width())
-        y = min(max(self.y(), avail.y()), avail.bottom() + 1 - self.frameGeometry().height())
-        if (x, y) != (self.x(), self.y()):
-            self.move(max(x, avail.x()), max(y, avail.y()))
 
     # --- texts ---------------------------------------------------------------------------------
     def retranslate(self) -> None:
@@ -342,16 +319,20 @@ class MainWindow(QMainWindow):
         without classes) brings forward one of its views that has."""
         for dock in self.view_docks:
             view = dock.widget()
-            if dock.isHidden() or not getattr(view, "empty_text", "") or view.visibleRegion().isEmpty():
+            if dock.isHidden() or not _has_nothing(view) or view.visibleRegion().isEmpty():
                 continue
             for other in self.tabifiedDockWidgets(dock):
-                if not getattr(other.widget(), "empty_text", "") and not other.isHidden():
+                if not _has_nothing(other.widget()) and not other.isHidden():
                     other.raise_()
                     break
 
     def _on_session_config_changed(self, label: str) -> None:
         if not label:
             self.retranslate()
+
+    def _on_session_playing_changed(self, playing: bool) -> None:
+        if not playing:
+            self.draw_turns.clear()      # every dirty view redraws now that play stopped
 
     def _on_session_ready(self) -> None:
         self.transport.set_enabled(True)
@@ -370,39 +351,28 @@ class MainWindow(QMainWindow):
     # --- lifecycle -----------------------------------------------------------------------------
     def restore_settings(self) -> bool:
         """Geometry and dock layout of the last session; returns whether a layout was restored."""
-        s = settings()
-        geometry, state = s.value("window/geometry"), s.value("window/state")
-        self._geometry_restored = isinstance(geometry, QByteArray) and not geometry.isEmpty()
-        if self._geometry_restored:
-            self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            return self.restoreState(state, STATE_VERSION)
-        return False
+        self._geometry_restored, restored = G.restore(self, STATE_VERSION)
+        return restored
 
     def save_settings(self) -> None:
-        s = settings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState(STATE_VERSION))
-        s.sync()
+        G.save(self, STATE_VERSION)
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._geometry_restored and not getattr(self, "_placed", False):
             self._placed = True
-            self._fit_to_screen()      # the screen it is shown on (setScreen may have chosen one)
+            G.fit_to_screen(self, DEFAULT_SIZE, SCREEN_SHARE)      # the screen it is shown on (setScreen may have chosen one)
         if not self._sized:
             self._sized = True
             self._apply_default_sizes()
-        self._keep_on_screen()
+        G.keep_on_screen(self)
         QTimer.singleShot(0, self._tune_tab_bars)
         self.setFocus()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event) -> None:
         self.session.shutdown()
         self.status.stop()
         self.save_settings()
         for view in self.views.values():
-            stop = getattr(view, "shutdown", None)
-            if callable(stop):
-                stop()
+            view.shutdown()
         super().closeEvent(event)

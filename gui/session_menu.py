@@ -28,16 +28,9 @@ def _settings() -> QSettings:
 
 # --- without widgets (used by the menu, app.py and the tests) -----------------------------------
 def session_doc(session) -> SF.SessionDoc:
-    """The session as a document: every run's configuration, the cursor, view settings.
-
-    Mid-run setting changes are saved when the controller logs them (``session.changes``, a list
-    of {step, label, path, value, old}); until it does, none are saved."""
-    view = {"speed": int(session.speed), "step_n": int(session.step_n)}
-    changes = list(getattr(session, "changes", []) or [])
-    if session.comparison is None:          # a preset without training runs (the EMA demo)
-        return SF.SessionDoc(session.preset.name, session.preset.config, [], 0, [], view)
-    with session.lock:
-        return SF.from_comparison(session.comparison, session.cursor, changes, view)
+    """The session as a document (``Session.to_doc``): every run's configuration, the cursor, the
+    settings changed mid-run, and the window's view settings."""
+    return session.to_doc({"speed": int(session.speed), "step_n": int(session.step_n)})
 
 
 def save_session(session, path) -> Path:

@@ -50,7 +50,7 @@ class Trainer(threading.Thread):
                     continue
                 t = time.perf_counter()
                 # thinning a full history holds the lock ~1 ms per run: only early in a frame period
-                done = s._advance_all(chunk, s._interrupt, thin_until=s._next_frame_at - THIN_GUARD_S, play=True)
+                done = s.advance_all(chunk, s.interrupt, thin_until=s._next_frame_at - THIN_GUARD_S, play=True)
                 dt = time.perf_counter() - t
             if not done:           # interrupted, or every history full until the next frame's thinning
                 time.sleep(0.0005)

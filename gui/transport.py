@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QLabel, QPushButton, QSlider, QSpinBox, QStyle, QToolBar, QWidget,
                                QWidgetAction)
 
-from gui.draw_rate import Readout
+from gui.draw_rate import Readout, Scheduled
 from gui.i18n import LANGUAGE, tr
 from gui.session import MAX_SPEED
 
@@ -36,7 +36,7 @@ def speed_text(speed: int) -> str:
     return tr("max") if speed >= MAX_SPEED else tr("{n}/frame", n=f"{speed:,}")
 
 
-class TransportBar(QToolBar):
+class TransportBar(Scheduled, QToolBar):
     focus_released = Signal()   # an editor finished: give the keyboard back to the window
 
     def __init__(self, session, parent: QWidget | None = None):
@@ -109,6 +109,7 @@ class TransportBar(QToolBar):
 
         session.frame.connect(self._on_session_frame)
         self._step_readout = Readout(session, self.step_label, self._update_step_label)
+        self.scheduled_parts = (self._step_readout,)     # refreshed with the other readouts
         session.playing_changed.connect(self._on_session_playing_changed)
         session.ready.connect(self._on_session_ready)
         LANGUAGE.changed.connect(self._on_language_changed)

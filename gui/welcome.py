@@ -20,7 +20,7 @@ WIDTH = 560
 
 
 def _settings():
-    from gui.main_window import settings
+    from gui.window_geometry import settings
     return settings()
 
 

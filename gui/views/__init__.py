@@ -1,6 +1,7 @@
 """The plot views.  ``VIEW_CLASSES`` maps a key to (English title, class); each class is a QWidget
 built as ``cls(session)`` that follows the session's ``rebuilt``/``frame``/``ready`` signals and
-offers ``export_items()`` (the pyqtgraph item to export) and ``view_data()`` (its columns)."""
+is a ``gui.view_protocol.View`` (its ``key`` and ``title`` are the class's own).  A new view: its
+module, and its class in ``VIEWS``."""
 from __future__ import annotations
 
 from gui.views.activation_view import ActivationView
@@ -14,17 +15,9 @@ from gui.views.params_view import ParamsView
 from gui.views.surface2d import Surface2DView
 from gui.views.surface3d import Surface3DView
 
-VIEW_CLASSES: dict[str, tuple[str, type]] = {
-    "surface": ("Surface 2-D", Surface2DView),
-    "surface3d": ("Surface 3-D", Surface3DView),
-    "loss": ("Loss", LossView),
-    "params": ("Parameters", ParamsView),
-    "lr": ("Learning rate", LRView),
-    "decision": ("Decision boundary", DecisionView),
-    "ema": ("EMA", EmaExplorer),
-    "loss-shape": ("Loss shapes", LossShapeView),
-    "activations": ("Activation functions", ActivationView),
-    "network": ("Network", NetworkView),
-}
+# in the order the View menu and an export list them
+VIEWS = (Surface2DView, Surface3DView, LossView, ParamsView, LRView, DecisionView, EmaExplorer, LossShapeView,
+         ActivationView, NetworkView)
+VIEW_CLASSES: dict[str, tuple[str, type]] = {cls.key: (cls.title, cls) for cls in VIEWS}
 
-__all__ = ["VIEW_CLASSES", "ActivationView", "DecisionView", "EmaExplorer", "LossShapeView", "NetworkView", "LossView", "LRView", "ParamsView", "Surface2DView", "Surface3DView"]
+__all__ = ["VIEWS", "VIEW_CLASSES", "ActivationView", "DecisionView", "EmaExplorer", "LossShapeView", "NetworkView", "LossView", "LRView", "ParamsView", "Surface2DView", "Surface3DView"]

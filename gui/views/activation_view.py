@@ -37,6 +37,7 @@ def rich(formula: str) -> str:
 
 
 class ActivationView(ViewBase):
+    key, title = "activations", "Activation functions"   # (gui.view_protocol)
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
         self.deriv_box = self._text(QCheckBox(), "derivatives (dashed)")

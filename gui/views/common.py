@@ -1,136 +1,36 @@
-"""Helpers shared by the plot views: finite filtering, fonts, step sampling, a toolbar row."""
+"""The base of the plot views (``ViewBase``: a toolbar row above its plots, wired to the session,
+drawn at the window's frame rate; the View protocol of ``gui.view_protocol``) and, re-exported
+for the views, the helpers they share: step sampling (``gui.views.sampling``) and plot styling
+(``gui.views.plot_style``)."""
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QGraphicsScene, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gui.draw_rate import OnScreen
+from gui.draw_rate import OnScreen, Scheduled
 from gui.i18n import LANGUAGE, tr
-from gui.style import AXIS_FONT_PT, FONT_PT, configure_pyqtgraph
+from gui.style import FONT_PT, configure_pyqtgraph
 from gui.views.axes import tidy_axes
 from gui.views.legend import AutoLegend
-from gui.views.ranges import ALL, limit_points, range_policy
+from gui.views.plot_style import GRID_ALPHA, free_title_width, legend, set_labels, style_plot
+from gui.views.ranges import range_policy
+from gui.views.step_ranges import StepRanges
+from gui.views.sampling import (BIG, MAX_PATH, MAX_PATH_PLAYING, MAX_POINTS, MAX_POINTS_PLAYING, drawable,
+                                history_sample, path_rows, sample_steps)
 from gui.widgets import ElidedLabel, FlowLayout
 
-MAX_POINTS = 700         # samples per loss/parameter curve
-MAX_POINTS_PLAYING = 400  # while playing (a redraw a few times a second; paused, the full 700)
-MAX_PATH = 1200          # points per drawn path (strided beyond this, the last point always kept)
-MAX_PATH_PLAYING = 500   # while playing: a thick path costs ~1 ms per 1000 points every frame
-GRID_ALPHA = 0.15
-BIG = 1e15               # coordinates beyond this are not drawn (Qt paths overflow)
+__all__ = ["BIG", "GRID_ALPHA", "MAX_PATH", "MAX_PATH_PLAYING", "MAX_POINTS", "MAX_POINTS_PLAYING", "ViewBase",
+           "drawable", "free_title_width", "history_sample", "legend", "path_rows", "sample_steps", "set_labels",
+           "style_plot"]
 
 
-def drawable(*cols: np.ndarray) -> np.ndarray:
-    """Mask of rows where every column is finite and not absurdly large."""
-    mask = np.ones(len(cols[0]), dtype=bool)
-    for c in cols:
-        c = np.asarray(c, dtype=np.float64)
-        mask &= np.isfinite(c) & (np.abs(c) < BIG)
-    return mask
-
-
-@functools.lru_cache(maxsize=64)
-def sample_steps(cursor: int, n: int = MAX_POINTS) -> np.ndarray:
-    """At most ~n history rows in [0, cursor], always including 0 and the cursor: up to two thirds
-    evenly spaced, the rest geometrically spaced so the fast early steps keep their detail.
-    Both grids are powers of two — the even one a stride of 2^j, the geometric one 2^(i/m) with
-    m points per octave — so as the cursor grows the earlier samples stay where they were (a
-    curve does not shimmer while playing, and losses computed for them are reused).
-    (Thick curves cost ~1 ms per 1000 points to rasterise, so more points only slow a frame.)
-    Cached: the views of one frame ask for the same cursors; the array is read-only."""
-    cursor = max(int(cursor), 0)
-    if cursor + 1 <= n:
-        out = np.arange(cursor + 1, dtype=np.int64)
-    else:
-        lin_n = max(2 * n // 3, 1)
-        stride = 1 << int(np.ceil(np.log2(cursor / lin_n)))       # lin_n/2 … lin_n points
-        octaves = np.log2(cursor)
-        per_octave = 1 << max(int(np.floor(np.log2(max(n // 3, 1) / octaves))), 0)
-        geo = np.floor(np.exp2(np.arange(int(per_octave * octaves) + 1) / per_octave)).astype(np.int64)
-        out = np.unique(np.concatenate([np.arange(0, cursor + 1, stride, dtype=np.int64), geo, [cursor]]))
-    out.setflags(write=False)   # shared (cached): every view and run at this cursor gets the same array
-    return out
-
-
-def history_sample(run, cursor: int, n: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, steps): at most ~n recorded history rows up to the cursor and their step numbers
-    (rows and steps differ once a long run's older history has been thinned)."""
-    last = int(run.rows([min(max(int(cursor), 0), run.step)])[0])
-    rows = sample_steps(last, n)
-    return rows, run.steps_history[rows]
-
-
-def path_rows(cursor: int, n: int = MAX_PATH) -> np.ndarray | slice:
-    """Rows of a path to draw: all of them up to the cursor when few, else strided plus the cursor."""
-    if cursor + 1 <= n:
-        return slice(0, cursor + 1)
-    return sample_steps(cursor, n)
-
-
-def style_plot(pi: pg.PlotItem) -> None:
-    """Readable fonts on every axis of a plot item."""
-    tick = QFont()
-    tick.setPointSize(max(AXIS_FONT_PT - 1, 10))
-    for name in ("left", "bottom", "right", "top"):
-        ax = pi.getAxis(name)
-        ax.setTickFont(tick)
-        ax.setTextPen(pg.mkPen("#202020"))
-        ax.setPen(pg.mkPen("#606060"))
-        ax.enableAutoSIPrefix(False)  # "×0.001" on a log or loss axis reads wrongly
-    pi.showGrid(x=True, y=True, alpha=GRID_ALPHA)
-
-
-def free_title_width(pi: pg.PlotItem) -> None:
-    """A plot title that never sets the plot's minimum width (pyqtgraph's LabelItem makes its
-    text width the minimum, so long titles push plots past their panel): the text may be cut
-    instead."""
-    lab = pi.titleLabel
-
-    def update_min() -> None:
-        rect = lab.itemRect()
-        old = lab._sizeHint.get(Qt.SizeHint.MinimumSize, (None, None))[1]
-        lab.setMinimumWidth(0)
-        lab.setMinimumHeight(rect.height())
-        lab._sizeHint = {Qt.SizeHint.MinimumSize: (0, rect.height()),
-                         Qt.SizeHint.PreferredSize: (rect.width(), rect.height()),
-                         Qt.SizeHint.MaximumSize: (-1, -1)}
-        if old != rect.height():      # a new text of the same height needs no new layout (and repaint)
-            lab.updateGeometry()
-    lab.updateMin = update_min
-    update_min()
-
-
-def set_labels(pi: pg.PlotItem, bottom: str, left: str) -> None:
-    style = {"font-size": f"{FONT_PT}pt", "color": "#202020"}
-    pi.setLabel("bottom", bottom, **style)
-    pi.setLabel("left", left, **style)
-
-
-def legend(pi: pg.PlotItem, offset=(-10, 10)) -> AutoLegend:
-    """A legend shown only with entries, first in the corner ``offset`` points to (±x from the
-    left/right, ±y from the top/bottom edge); ``place()`` moves it to the emptiest corner."""
-    return AutoLegend(corner=(1 if offset[0] < 0 else 0, 1 if offset[1] < 0 else 0)).attach(pi)
-
-
-def _outgrown(data: tuple[float, float], view: tuple[float, float]) -> bool:
-    """Data bounds beyond the view range (by more than 1 % of it: the bounds include a few
-    pixels of pen padding, which change with the scale) or filling under half of it (a constant,
-    such as a fixed learning rate, fits wherever it lies inside)."""
-    (d0, d1), (v0, v1) = data, view
-    tol = 0.01 * (v1 - v0)
-    return d0 < v0 - tol or d1 > v1 + tol or (d1 > d0 and (d1 - d0) < 0.5 * (v1 - v0))
-
-
-class ViewBase(OnScreen, QWidget):
+class ViewBase(StepRanges, Scheduled, OnScreen, QWidget):
     """A toolbar row above a pyqtgraph PlotWidget, wired to the session's signals.
 
-    Draw rate: stepping and scrubbing redraw at once.  While playing, ``session.draw_turns``
-    decides: the featured view (``play_hz`` ≥ PRIMARY_HZ) redraws in every frame a secondary
+    Draw rate: stepping and scrubbing redraw at once.  While playing, ``draw_turns``
+    (the window's frame scheduler) decides: the featured view (``play_hz`` ≥ PRIMARY_HZ) redraws in every frame a secondary
     view does not take; the others redraw at most ``play_hz`` times a second, one per frame;
     none draws while hidden (a tab behind another).  A view catches up when shown or when play
     stops.  Step plots keep
@@ -138,6 +38,10 @@ class ViewBase(OnScreen, QWidget):
     are not regenerated, nor the plot painted twice, on every update.
     """
 
+    key = ""                 # the View protocol (gui.view_protocol): set by each view
+    title = ""
+    uses_gl = False
+    available = True         # a plot view draws wherever Qt does
     play_hz = 20.0
     PRIMARY_HZ = 60.0
     follows_range = True     # step plots: _follow_range while playing (False: the view sets its own)
@@ -297,9 +201,9 @@ class ViewBase(OnScreen, QWidget):
         return self.play_hz >= self.PRIMARY_HZ
 
     def _on_session_frame_emitted(self) -> None:
-        if self.session.playing:       # the session's DrawTurns decides when this view draws
+        if self.session.playing and self.draw_turns is not None:   # DrawTurns decides when it draws
             self._dirty = True
-            self.session.draw_turns.want(self)
+            self.draw_turns.want(self)
             return
         self._dirty = False
         self._on_session_frame()
@@ -339,27 +243,6 @@ class ViewBase(OnScreen, QWidget):
             if isinstance(pi.legend, AutoLegend):
                 pi.legend.place()
 
-    def _note_bounds(self, x: np.ndarray, y: np.ndarray, label: str | None = None) -> None:
-        """Widen this frame's data bounds (view coordinates: log10 y on a log axis) by points just
-        set; the ranges come from them.  A diverged run's points are noted only up to where it ran
-        away (``sane_limit``), so its blow-up does not squash the others."""
-        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-        if label is not None and self._policy:      # x is the step axis
-            x, y = limit_points(x, y, x, self._policy.get(label, ALL))
-        if len(x) == 0:
-            return
-        m = np.isfinite(x) & np.isfinite(y)
-        if not m.all():
-            x, y = x[m], y[m]
-            if len(x) == 0:
-                return
-        b = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
-        if self._bounds is None:
-            self._bounds = b
-        else:
-            o = self._bounds
-            self._bounds = (min(o[0], b[0]), max(o[1], b[1]), min(o[2], b[2]), max(o[3], b[3]))
-
     def _on_session_playing_changed(self, playing: bool) -> None:
         # pyqtgraph's translucent grid costs ~8 ms per axis repaint in Qt's raster engine, and
         # the axes repaint on every frame while ranges grow: grids show only when paused
@@ -372,70 +255,6 @@ class ViewBase(OnScreen, QWidget):
             self._on_session_frame()
         elif not playing and self._step_plot and self.follows_range and not self._user_range:
             self._fit_range()
-
-    def _fit_range(self) -> None:
-        """Fit a step plot's ranges to this frame's (sane) data bounds."""
-        if self._bounds is None:
-            return
-        x0, x1, y0, y1 = self._bounds
-        x0 = max(x0, 0.0)                 # steps start at 0; a lone start point gets a few steps of room
-        x1 = max(x1, x0 + 10.0)
-        if not y1 > y0:
-            pad = max(abs(y0) * 0.1, 1e-12)
-            y0, y1 = y0 - pad, y1 + pad
-        self.pi.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.04)
-
-    def _follow_range(self) -> None:
-        """Keep a step plot's range while its data fit; when they outgrow it (or shrink to under
-        half of it) set a new one with room to grow: x to twice the steps drawn, y padded 20 %."""
-        if self._bounds is None:
-            return
-        vb = self.pi.vb
-        x0, x1, y0, y1 = self._bounds
-        xr = yr = None
-        if _outgrown((x0, x1), vb.viewRange()[0]):
-            xr = (x0, x0 + 2.0 * max(x1 - x0, 1.0))
-        if _outgrown((y0, y1), vb.viewRange()[1]):
-            span = y1 - y0 if y1 > y0 else max(abs(y1), 1e-12)
-            yr = (y0 - 0.2 * span, y1 + 0.2 * span)
-        if xr is not None or yr is not None:
-            vb.setRange(xRange=xr, yRange=yr, padding=0.0)
-            # pyqtgraph applies a new range lazily, when the view is about to paint, and the items
-            # it moves then ask for a second paint in the next frame: apply it now instead
-            self.pi.scene().prepareForPaint()
-
-    # --- fit view ---------------------------------------------------------------------------------
-    def _add_fit_action(self, pi: pg.PlotItem) -> None:
-        """"Fit view (F)" at the top of the plot's context menu; a pan or zoom by the user keeps
-        its range until then."""
-        menu = getattr(pi.vb, "menu", None)
-        if menu is None:          # a colour bar: nothing to fit
-            return
-        action = self._text(QAction(menu), "Fit view (F)")
-        action.triggered.connect(self.fit_view)
-        menu.insertAction(menu.actions()[0] if menu.actions() else None, action)
-        menu.insertSeparator(menu.actions()[1] if len(menu.actions()) > 1 else None)
-        self._fit_actions = getattr(self, "_fit_actions", []) + [action]
-        pi.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
-
-    def _on_range_changed_manually(self, *_args) -> None:
-        self._user_range = True
-
-    def fit_view(self) -> None:
-        """Back to the range that fits the data (after the user panned or zoomed, or a run
-        diverged): step plots fit their sane data, other views refit in ``_fit``."""
-        self._user_range = False
-        if self._step_plot and self.follows_range:
-            self._on_session_frame()
-            self._fit_range()
-        else:
-            self._fit()
-
-    def _fit(self) -> None:
-        """A view's own fit (default: pyqtgraph's auto range on every plot)."""
-        for pi in self._plot_items():
-            pi.vb.enableAutoRange()
-            pi.vb.autoRange()
 
     def _plot_items(self) -> list:
         items = []
@@ -451,7 +270,27 @@ class ViewBase(OnScreen, QWidget):
             self._dirty = False
             self._on_session_frame()
 
+    # --- the View protocol (the rest: empty_text, showing, fit_view) ----------------------------
+    @property
+    def busy(self) -> bool:
+        """A background computation or a deferred redraw is pending (views that have one say so)."""
+        return False
+
+    def draw(self) -> None:
+        """Draw the session's cursor state now."""
+        self._dirty = False
+        self._on_session_frame()
+
+    def shutdown(self) -> None:
+        """(Views with timers or background jobs stop them here.)"""
+
     # subclasses implement these
+    def export_items(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def view_data(self) -> dict[str, np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
     def _on_session_rebuilt(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 

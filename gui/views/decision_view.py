@@ -18,12 +18,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 
-from engine import explain as E
 from gui.i18n import tr
 from gui.style import FONT_PT, LABEL_BLUE, LABEL_RED, TITLE_PT
 from gui.views.common import ViewBase, free_title_width, style_plot
 from gui.views.contours import ContourItem, polylines, segments as contour_segments
-from gui.views.surface_data import JobRunner
+from gui.views.jobs import JobRunner
 
 GRID = 150
 MIN_INTERVAL_S = 1 / 30          # at most this many recomputes per second while playing
@@ -110,6 +109,7 @@ def margins(Z: np.ndarray) -> list[np.ndarray]:
 
 
 class DecisionView(ViewBase):
+    key, title = "decision", "Decision boundary"   # (gui.view_protocol)
     play_hz = 4.0     # while playing: each redraw computes two maps in the background
 
     def __init__(self, session, parent=None):
@@ -264,28 +264,27 @@ class DecisionView(ViewBase):
         for run in s.runs:
             k = min(s.cursor, run.step)
             theta = run.theta_history[run.rows([k])[0]].copy()   # the row of step k (history may be thinned)
-            jobs.append((run.label, run.problem, (run._spec[0].copy(), run._spec[1].copy()), theta))
+            jobs.append((run.label, run.evaluator(), theta))   # (a copy of the run's model: used off-thread)
 
         rect = self._plots[0]["rect"]
         softmax = self._plots[0]["softmax"]
 
         def job():
             out = []
-            for label, problem, spec, theta in jobs:
+            for label, ev, theta in jobs:
                 if not np.all(np.isfinite(theta)):
                     out.append((label, None, None, None))
                     continue
-                Z = E.decision_map(problem, spec, theta, xs, ys)
-                out.append((label, (Z, map_image(Z, softmax)), E.accuracy(problem, spec, theta),
-                            boundaries(problem, Z, rect)))
+                Z = ev.decision_map(theta, xs, ys)
+                out.append((label, (Z, map_image(Z, softmax)), ev.accuracy(theta), boundaries(ev.problem, Z, rect)))
             return key, out
         self.runner.submit(job)
 
     def _on_runner_finished(self, result) -> None:
-        if self.session.playing:      # applied in this view's next turn (DrawTurns), not mid-frame
+        if self.session.playing and self.draw_turns is not None:   # applied in its next turn, not mid-frame
             self._pending = result
             self._dirty = True
-            self.session.draw_turns.want(self)
+            self.draw_turns.want(self)
             return
         self._apply(result)
 
@@ -350,6 +349,11 @@ class DecisionView(ViewBase):
                 for c in range(Z.shape[2]):
                     out[f"{label}_output{c}"] = Z[..., c].ravel()
         return out
+
+    @property
+    def busy(self) -> bool:
+        """A surface job running or waiting, or a throttled redraw to come."""
+        return self.runner.busy or self._later.isActive()
 
     def shutdown(self) -> None:
         self._later.stop()

@@ -31,6 +31,7 @@ def decay_text(decay: float, n: int | None) -> str:
 
 
 class EmaExplorer(ViewBase):
+    key, title = "ema", "EMA"   # (gui.view_protocol)
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
         self.demo = EmaDemo()

@@ -38,6 +38,7 @@ def ce_points(log_x: bool) -> np.ndarray:
 
 
 class LossShapeView(ViewBase):
+    key, title = "loss-shape", "Loss shapes"   # (gui.view_protocol)
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
         self.target_spin = QDoubleSpinBox()

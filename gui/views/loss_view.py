@@ -8,7 +8,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
 
-from engine import explain as E
 from engine.registry import REGULARIZERS
 from gui.i18n import tr
 from gui.style import run_colour
@@ -16,7 +15,6 @@ from gui.views.common import MAX_POINTS, ViewBase, drawable, sample_steps, set_l
 from gui.views.legend import mark_coinciding
 from gui.views.overlays import path_width
 from gui.views.ranges import DivergenceLabel
-
 
 BATCH_BINS = 400  # a dense zig-zag of batch losses costs ~5 ms per curve to rasterise
 
@@ -68,6 +66,7 @@ def rate_drop_steps(run, limit: int) -> np.ndarray:
 
 
 class LossView(ViewBase):
+    key, title = "loss", "Loss"   # (gui.view_protocol)
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
         self.log_box = self._text(QCheckBox(), "log y", "Loss on a logarithmic axis")
@@ -192,13 +191,12 @@ class LossView(ViewBase):
         self._show_accuracy(cursor)
 
     def _show_accuracy(self, cursor: int) -> None:
-        """Classifiers: each run's accuracy at the cursor beside the loss (engine.explain.accuracy)."""
+        """Classifiers: each run's accuracy at the cursor beside the loss (Run.accuracy)."""
         parts = []
         for run in self.session.runs:
             if run.problem.objective or run.problem.dataset.kind == "regression":
                 return
-            theta = run.theta_history[run.rows([min(cursor, run.step)])[0]]
-            acc = E.accuracy(run.problem, run._spec, theta) if np.all(np.isfinite(theta)) else None
+            acc = run.accuracy(min(cursor, run.step))
             if acc is not None:
                 parts.append(f"{run.label} {100 * acc:.1f} %")
         if parts:

@@ -111,6 +111,7 @@ MAX_FORMULAS = 2     # formula lines above the plot (more go to the tooltip)
 
 
 class LRView(ViewBase):
+    key, title = "lr", "Learning rate"   # (gui.view_protocol)
     follows_range = False    # _set_ranges: from 0 to the top rate, the planned steps wide
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
@@ -123,6 +124,7 @@ class LRView(ViewBase):
         self.formula.setFont(f)
         self.layout().addWidget(self.formula)
         self._formula_readout = Readout(session, self.formula, self._update_formula)
+        self.scheduled_parts = (self._formula_readout,)   # refreshed with the other readouts
         self._add_step_plot(legend_offset=(10, -10))   # bottom left: rates start high and fall
         self._curves: list[dict] = []
         session.config_changed.connect(self._on_session_config_changed)

@@ -42,6 +42,7 @@ def node_names(sizes) -> list[list[str]]:
 
 
 class NetworkView(ViewBase):
+    key, title = "network", "Network"   # (gui.view_protocol)
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
         self.run_combo = QComboBox()

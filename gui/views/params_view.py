@@ -27,6 +27,7 @@ def series(problem) -> list[tuple[str, object]]:
 
 
 class ParamsView(ViewBase):
+    key, title = "params", "Parameters"   # (gui.view_protocol)
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
         self._finish_toolbar()

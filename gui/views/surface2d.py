@@ -12,24 +12,26 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QComboBox, QPushButton
 
-from engine import surface as S
 from gui.i18n import tr
 from gui.style import run_colour
-from gui.views import surface_data as D
+from gui.views import surface2d_compute as C, surface_data as D
 from gui.views.common import MAX_PATH, MAX_PATH_PLAYING, ViewBase, drawable, legend, path_rows, set_labels, style_plot
-from gui.views.contours import ContourItem
+from gui.views.jobs import JobRunner
 from gui.views.legend import mark_coinciding
+from gui.views.surface2d_layers import SurfaceLayers
+from gui.views.surface2d_mouse import SurfaceMouse
 from gui.views.ranges import ALL, DivergenceLabel, limit_points, range_policy
-from gui.views.overlays import Backdrop, arrow_segments, path_width, place_contours, run_items, small_font
+from gui.views.overlays import Backdrop, path_width, run_items
 
 RESCALE_S = 0.3      # at most one window change per this many seconds
 AUTO_PLANE_S = 2.0   # at most one automatic plane recompute per this many seconds (each repaints the backdrop)
 
 
-class Surface2DView(ViewBase):
+class Surface2DView(SurfaceLayers, SurfaceMouse, ViewBase):
+    key, title = "surface", "Surface 2-D"   # (gui.view_protocol)
     play_hz = 60.0   # the main view follows every frame while playing
 
     def __init__(self, session, parent=None):
@@ -57,42 +59,11 @@ class Surface2DView(ViewBase):
         pi = self.pi = self.plot.getPlotItem()
         style_plot(pi)
         self.legend = legend(pi)
-        self.cmap = pg.colormap.get("viridis")
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(self.cmap)
-        self.image.setZValue(-10)
-        pi.addItem(self.image)
-        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, label="loss", interactive=False, width=16)
-        self.bar.setImageItem(self.image, insert_in=pi)
-        self.isos, self.iso_labels = [], []
-        for _ in range(D.N_LEVELS):
-            iso = ContourItem(pen=pg.mkPen(255, 255, 255, 170, width=1))
-            iso.setZValue(-9)
-            pi.addItem(iso, ignoreBounds=True)
-            self.isos.append(iso)
-            lab = pg.TextItem("", color=(20, 20, 20), anchor=(0.5, 0.5), fill=pg.mkBrush(255, 255, 255, 170))
-            lab.setFont(small_font())
-            pi.addItem(lab, ignoreBounds=True)
-            self.iso_labels.append(lab)
-        self.arrow_item = pg.PlotCurveItem(pen=pg.mkPen(0, 0, 0, 150, width=1.2), connect="pairs")
-        self.arrow_item.setZValue(-5)
-        pi.addItem(self.arrow_item, ignoreBounds=True)
-        self.curve = pg.PlotDataItem(pen=pg.mkPen("#404040", width=2))
-        pi.addItem(self.curve)
-        self.min_item = pg.ScatterPlotItem(symbol="star", size=20, brush=pg.mkBrush("#FF2D2D"),
-                                           pen=pg.mkPen("k", width=1))
-        self.min_item.setZValue(20)
-        pi.addItem(self.min_item)
+        self._add_layers(pi)         # heat map, colour bar, contours, arrows, curve, minimum
         self._run_items: list[dict] = []
         self._pending: D.Surface | None = None    # a surface that arrived while playing
         self._div_labels: list[DivergenceLabel] = []
         self.backdrop = Backdrop(pi.vb, self._static_items, self._moving_items)
-        # the legend's sample of the start marker (the markers themselves are overlays.Marker) …
-        self._start_sample = pg.ScatterPlotItem(symbol="o", size=11, brush=pg.mkBrush("w"), pen=pg.mkPen("k", width=1.5))
-        # and of the minimum (the item itself is hidden behind the backdrop while playing, and a
-        # legend shows a hidden item struck through)
-        self._min_sample = pg.ScatterPlotItem(symbol="star", size=20, brush=pg.mkBrush("#FF2D2D"), pen=pg.mkPen("k", width=1))
-
         self.kind = "none"
         self.surface: D.Surface | None = None
         self.proj: D.Projector | None = None
@@ -106,11 +77,10 @@ class Surface2DView(ViewBase):
         self._later.timeout.connect(self._on_session_frame)
         self._surface_reg = None        # (reg code, λ) the drawn surface includes, or None
         session.config_changed.connect(self._on_session_config_changed)
-        self.runner = D.JobRunner(self)
+        self.runner = JobRunner(self)
         self.runner.finished.connect(self._on_runner_finished)
         self.runner.failed.connect(self._on_runner_failed)
-        pi.scene().sigMouseMoved.connect(self._on_scene_moved)
-        pi.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self._connect_mouse()        # hover read-out, click to set the start (surface2d_mouse)
         self._connect()
 
     # --- structure ----------------------------------------------------------------------------
@@ -147,8 +117,7 @@ class Surface2DView(ViewBase):
         self.penalty_box.setEnabled(D.penalty_source(runs) is not None)
         minimum = problem.minimum() if not (self.penalty_box.isChecked() and D.penalty_source(runs)) else None
         if self.kind in ("exact", "curve") and minimum is not None:
-            my = minimum[1] if self.kind == "exact" else \
-                S.curve_losses(problem, runs[0]._spec, minimum)[0]
+            my = minimum[1] if self.kind == "exact" else runs[0].evaluator().curve_losses(minimum)[0]
             self.min_item.setData([minimum[0]], [my])
             self.min_item.show()
             name = tr("least-squares solution") if not problem.objective else tr("minimum")
@@ -169,26 +138,6 @@ class Surface2DView(ViewBase):
         else:
             self.request_plane()
 
-    def _show_mode(self) -> None:
-        self.backdrop.thaw()       # visibility below is set on the live items
-        plane = self.kind == "plane"
-        for w in (self.run_combo, self.kind_combo, self.recompute_button):
-            w.setVisible(plane)
-        self.arrows_box.setVisible(self.kind in ("exact", "plane"))
-        has_image = self.kind in ("exact", "plane")
-        self.image.setVisible(has_image)
-        self.bar.setVisible(has_image)
-        self.curve.setVisible(self.kind == "curve")
-        if not has_image:
-            self.image.clear()
-            for iso, lab in zip(self.isos, self.iso_labels):
-                iso.set_segments(np.zeros(0), np.zeros(0))
-                lab.setText("")
-                lab.setVisible(False)
-            self.arrow_item.setData([], [])
-        if self.kind != "curve":
-            self.curve.setData([], [])
-
     def _set_axis_labels(self) -> None:
         runs = self.session.runs
         if not runs:
@@ -198,50 +147,16 @@ class Surface2DView(ViewBase):
             ly = tr("loss") if runs[0].problem.objective else tr("loss ({name})", name=runs[0].config.loss.name)
         set_labels(self.pi, bx, ly)
 
-    # --- surfaces -----------------------------------------------------------------------------
-    def _points(self) -> np.ndarray:
-        """The path points (plane coordinates) the window frames: every run's that behaves, a
-        diverged run's only up to where it ran away (``ranges.range_policy``)."""
-        pts = []
-        policy = range_policy(self.session.runs, self.session.cursor)
-        for run in self.session.runs:
-            k = min(self.session.cursor, run.step)
-            rows = path_rows(int(run.rows([k])[0]), 2000)
-            th = run.theta_history[rows]
-            th, _ = limit_points(th, th, run.steps_history[rows], policy.get(run.label, ALL))
-            if len(th) == 0:
-                th = run.theta_history[:1]
-            pts.append(self.proj(th) if self.proj is not None else th)
-        pts = np.vstack(pts)
-        return pts[drawable(*pts.T)] if pts.size else pts
-
+    # --- surfaces (computed by gui.views.surface2d_compute) -------------------------------------
     def _rescale_exact(self) -> None:
         """A new window around the paths: the surface and its picture are made off the GUI
         thread (``runner``); the view shows them when they arrive."""
-        run = self.session.runs[0]
-        minimum = run.problem.minimum()
-        pts = self._points()
-        extra = minimum[None, :] if minimum is not None and np.all(np.isfinite(minimum)) else None
-        xr, yr = S.extent(pts, extra)
-        spec, pen = self._surface_spec(0)
-        problem = run.problem
+        job, self._surface_reg = C.exact_job(self.session, self.penalty_box.isChecked())
         self._last_rescale = time.perf_counter()
-        self.runner.submit(lambda: D.grid_surface(problem, spec, S.exact_plane(2), xr, yr, with_penalty=pen))
+        self.runner.submit(job)
 
     def _rescale_curve(self) -> None:
-        runs = self.session.runs
-        pts = self._points().ravel()
-        minimum = runs[0].problem.minimum()
-        if minimum is not None:
-            pts = np.append(pts, minimum)
-        pts = pts[drawable(pts)]
-        lo, hi = (float(pts.min()), float(pts.max())) if pts.size else (-1.0, 1.0)
-        half = max((hi - lo) / 2 * 1.2, 0.5)
-        mid = (lo + hi) / 2
-        self.curve_range = (mid - half, mid + half)
-        w = np.linspace(mid - half, mid + half, D.CURVE)
-        spec, pen = self._surface_spec(0)
-        loss = S.curve_losses(runs[0].problem, spec, w, with_penalty=pen)
+        w, loss, self.curve_range, self._surface_reg = C.loss_curve(self.session, self.penalty_box.isChecked())
         self._last_rescale = time.perf_counter()
         self._set_xy(self.curve, w, loss)
         fin = loss[drawable(loss)]
@@ -254,24 +169,13 @@ class Surface2DView(ViewBase):
 
     def request_plane(self) -> None:
         """Recompute the plane for a >2-parameter problem in the background."""
-        runs = self.session.runs
-        if self.kind != "plane" or not runs or not self.session.is_ready:
+        if self.kind != "plane" or not self.session.runs or not self.session.is_ready:
             return
         sel = max(self.run_combo.currentIndex(), 0)
-        kind = self.kind_combo.currentData()
-        cursor = self.session.cursor
-        trajs = [r.theta_history[:int(r.rows([min(cursor, r.step)])[0]) + 1].copy() for r in runs]
-        trajs = [t[drawable(*t.T)] for t in trajs]
-        run = runs[sel]
-        centre = trajs[sel][-1].copy() if len(trajs[sel]) else run.theta0.copy()
-        problem, (spec, pen) = run.problem, self._surface_spec(sel)
+        job, self._surface_reg = C.plane_job(self.session, sel, self.kind_combo.currentData(),
+                                             self.penalty_box.isChecked())
         self._set_axis_labels()
         self._last_auto = time.perf_counter()
-
-        def job():
-            surf = D.plane_surface(problem, spec, centre, trajs, kind, sel, with_penalty=pen)
-            surf.step, surf.run = cursor, sel
-            return surf
         self.readout.setText(tr("computing the plane…"))
         self.runner.submit(job)
 
@@ -297,53 +201,21 @@ class Surface2DView(ViewBase):
         if draw:
             self._on_session_frame()
 
-    def _show_surface(self, surf: D.Surface) -> None:
-        self.surface = surf
-        img, log, (lo, hi) = surf.img, surf.log, surf.levels
-        self.log_colours = log
-        self._img = img
-        self.image.setImage(img, levels=(lo, hi))
-        x, y, w, h = surf.rect
-        self.image.setRect(x, y, w, h)
-        self.bar.setLevels((lo, hi))
-        self.bar.getAxis("left").setLabel(tr("log10 loss") if log else tr("loss"))
-        self._set_colour_label()
-        place_contours(self.isos, self.iso_labels, surf.contours, surf.rect, log)
-        self._update_arrows()
-        self.pi.setRange(xRange=(surf.a[0], surf.a[-1]), yRange=(surf.b[0], surf.b[-1]), padding=0.02)
-        self.backdrop.follow(self.session.playing)
-
     def _update_arrows(self) -> None:
         surf = self.surface
         if surf is None or not self.arrows_box.isChecked() or not self.session.runs:
             self.arrow_item.setData([], [])
             return
-        run = self.session.runs[max(surf.run, 0)]
-        a = np.linspace(surf.a[0], surf.a[-1], D.ARROWS + 2)[1:-1]
-        b = np.linspace(surf.b[0], surf.b[-1], D.ARROWS + 2)[1:-1]
-        spec, pen = self._surface_spec(max(surf.run, 0))
-        ga, gb = S.grid_gradients(run.problem, spec, surf.plane, a, b, with_penalty=pen)
-        A, B = np.meshgrid(a, b)
-        x, y = arrow_segments(A, B, ga, gb, 0.4 * min(a[1] - a[0], b[1] - b[0]))
+        x, y, self._surface_reg = C.arrows(self.session, surf, self.penalty_box.isChecked())
         self.arrow_item.setData(x, y)
         self.backdrop.follow(self.session.playing)
 
     def _on_arrows_toggled(self, _on: bool) -> None:
         self._update_arrows()
 
-    def _surface_spec(self, sel: int):
-        spec, pen, self._surface_reg = D.surface_spec(self.session.runs, sel, self.penalty_box.isChecked())
-        return spec, pen
-
     def _recompute(self) -> None:
         if self.session.runs and self.session.is_ready and self.kind != "none":
             {"exact": self._rescale_exact, "curve": self._rescale_curve, "plane": self.request_plane}[self.kind]()
-
-    def _set_colour_label(self) -> None:
-        if self._surface_reg is not None and self.kind in ("exact", "plane"):
-            kind, lam = self._surface_reg
-            self.bar.getAxis("left").setLabel(tr("loss + {kind} penalty (λ = {lam})", kind=kind, lam=f"{lam:g}")
-                                              + (" (log10)" if self.log_colours else ""))
 
     def _on_penalty_toggled(self, _on: bool) -> None:
         self._on_session_rebuilt()     # the marked minimum and the surface both change
@@ -417,9 +289,6 @@ class Surface2DView(ViewBase):
         super()._on_session_playing_changed(playing)
         self.backdrop.freeze() if playing else self.backdrop.thaw()
 
-    def _static_items(self) -> list:
-        return [self.image, *self.isos, *self.iso_labels, self.min_item, self.arrow_item, self.curve]
-
     def _moving_items(self) -> list:
         return [it for items in self._run_items for it in items.values()] + self._div_labels + [self.legend]
 
@@ -437,23 +306,6 @@ class Surface2DView(ViewBase):
             return self.curve_range is None or self.curve_range[0] <= x <= self.curve_range[1]
         return self.surface is None or self.surface.contains(x, y)
 
-    # --- mouse --------------------------------------------------------------------------------
-    def _scene_to_view(self, pos):
-        vb = self.pi.vb
-        if not vb.sceneBoundingRect().contains(pos):
-            return None
-        p = vb.mapSceneToView(pos)
-        return p.x(), p.y()
-
-    def _theta_at(self, x: float, y: float) -> np.ndarray | None:
-        if self.kind == "exact":
-            return np.array([x, y])
-        if self.kind == "curve":
-            return np.array([x])
-        if self.kind == "plane" and self.surface is not None:
-            return self.surface.plane.lift(np.array([x]), np.array([y]))[0]
-        return None
-
     def _retranslate(self) -> None:
         for i, text in enumerate(("PCA of the path", "random (filter-normalised)")):
             self.kind_combo.setItemText(i, tr(text))
@@ -461,45 +313,6 @@ class Surface2DView(ViewBase):
     def _fit(self) -> None:
         """Fit view: the window around the paths that behave, recomputed."""
         self._recompute()
-
-    def _on_scene_moved(self, pos) -> None:
-        with self.session.reading():      # the trainer may be writing the histories
-            self._hover(pos)
-
-    def _hover(self, pos) -> None:
-        xy = self._scene_to_view(pos)
-        runs = self.session.runs
-        if xy is None or not runs or not self.session.is_ready:
-            return
-        theta = self._theta_at(*xy)
-        if theta is None:
-            return
-        run = runs[self.surface.run if self.surface is not None else 0]
-        loss = float(run.evaluate(theta)[0])
-        if self.kind == "exact":
-            names = run.problem.layout.names
-            text = f"{names[0]}={xy[0]:.4g}, {names[1]}={xy[1]:.4g}, loss={loss:.4g}"
-        elif self.kind == "curve":
-            text = f"{run.problem.layout.names[0]}={xy[0]:.4g}, loss={loss:.4g}"
-        else:
-            text = f"α={xy[0]:.3g}, β={xy[1]:.3g}, loss={loss:.4g}"
-        self.readout.setText(text)
-
-    def _on_scene_clicked(self, ev) -> None:
-        if ev.button() != Qt.LeftButton or ev.double():
-            return
-        pos = ev.scenePos()
-        if self.legend.isVisible() and self.legend.sceneBoundingRect().contains(pos):
-            return
-        xy = self._scene_to_view(pos)
-        if xy is not None:
-            self.click_at(*xy)
-
-    def click_at(self, x: float, y: float) -> None:
-        """A click on the surface at view coordinates (x, y): every run restarts from there."""
-        theta = self._theta_at(x, y)
-        if theta is not None and np.all(np.isfinite(theta)):
-            self.session.set_start(theta)
 
     # --- export -------------------------------------------------------------------------------
     def export_items(self):
@@ -518,6 +331,11 @@ class Surface2DView(ViewBase):
             out[f"{run.label}_x"] = np.asarray(x)
             out[f"{run.label}_y"] = np.asarray(y)
         return out
+
+    @property
+    def busy(self) -> bool:
+        """A surface job running or waiting, or a throttled redraw to come."""
+        return self.runner.busy or self._later.isActive()
 
     def shutdown(self) -> None:
         self._later.stop()

@@ -10,11 +10,12 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engine import surface as S
-from gui.draw_rate import OnScreen
+from gui.draw_rate import OnScreen, Scheduled
 from gui.i18n import LANGUAGE, tr
 from gui.style import FONT_PT, run_colour
 from gui.views import surface_data as D
 from gui.views.common import drawable, history_sample
+from gui.views.jobs import JobRunner
 
 GRID_3D = 70
 HALF = 10.0     # x and y span [-HALF, HALF]
@@ -75,11 +76,12 @@ def _view_window_class():
     return _VIEW_WINDOW
 
 
-class Surface3DView(OnScreen, QWidget):
+class Surface3DView(Scheduled, OnScreen, QWidget):
     """The loss surface in 3-D (pyqtgraph.opengl).  ``lazy``: the GL widget is made the first
     time the panel is on screen — a window holding an OpenGL widget composites every repaint
     through OpenGL, which without a GPU (Mesa's software renderer) costs every other view its
     frame rate: measured here under Xvfb, playing opt4_1 fell from ~63 to ~16 fps."""
+    key, title = "surface3d", "Surface 3-D"   # (gui.view_protocol)
 
     uses_gl = True
 
@@ -103,7 +105,7 @@ class Surface3DView(OnScreen, QWidget):
         self._paths: list = []
         self._heads: list = []
         self._scale = None
-        self.runner = D.JobRunner(self)
+        self.runner = JobRunner(self)
         self.runner.finished.connect(self._on_runner_finished)
         self._lazy = False
         reason = gl_unavailable_reason()
@@ -245,7 +247,7 @@ class Surface3DView(OnScreen, QWidget):
             pts = pts[drawable(*pts.T)]
             m = problem.minimum()
             xr, yr = S.extent(pts, m[None, :] if m is not None else None)
-            self._show_surface(D.grid_surface(problem, runs[0]._spec, S.exact_plane(2), xr, yr, GRID_3D))
+            self._show_surface(D.grid_surface(runs[0].evaluator(), S.exact_plane(2), xr, yr, GRID_3D))
         else:
             self.request_plane()
 
@@ -257,10 +259,10 @@ class Surface3DView(OnScreen, QWidget):
         trajs = [r.theta_history[:int(r.rows([min(cursor, r.step)])[0]) + 1].copy() for r in runs]
         trajs = [t[drawable(*t.T)] for t in trajs]
         centre = trajs[0][-1].copy() if len(trajs[0]) else runs[0].theta0.copy()
-        problem, spec = runs[0].problem, (runs[0]._spec[0].copy(), runs[0]._spec[1].copy())
+        ev = runs[0].evaluator()      # a copy: the job runs off the GUI thread
 
         def job():
-            surf = D.plane_surface(problem, spec, centre, trajs, "pca", 0, GRID_3D)
+            surf = D.plane_surface(ev, centre, trajs, "pca", 0, GRID_3D)
             surf.step = cursor
             return surf
         self.runner.submit(job)
@@ -346,6 +348,17 @@ class Surface3DView(OnScreen, QWidget):
             return {}
         A, B = np.meshgrid(self.surface.a, self.surface.b)
         return {"a": A.ravel(), "b": B.ravel(), "loss": self.surface.Z.ravel()}
+
+    # --- the View protocol (gui.view_protocol) ------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.runner.busy
+
+    def draw(self) -> None:
+        self._on_session_frame()
+
+    def fit_view(self) -> None:
+        """(The box always holds the whole surface: nothing to fit.)"""
 
     def shutdown(self) -> None:
         self.runner.cancel()

@@ -10,6 +10,7 @@ import pytest
 from engine import presets as P
 from engine.config import Config
 from engine.registry import ACTIVATIONS, LOSSES, OPTIMIZERS, REGULARIZERS
+from engine.session import TEMPLATES as SESSION_TEMPLATES
 from gui.field_names import SECTIONS, TITLES
 from gui.i18n import LANGUAGE, install_qt_translation, tr
 
@@ -38,7 +39,7 @@ def dynamic_texts() -> list[str]:
     """Texts translated from data: setting names and docs, presets, registry labels, view and
     panel titles, the range-error templates."""
     from gui.views import VIEW_CLASSES
-    out = list(TITLES.values()) + [t for _, t in SECTIONS] + list(TEMPLATES)
+    out = list(TITLES.values()) + [t for _, t in SECTIONS] + list(TEMPLATES) + list(SESSION_TEMPLATES)
     out += [p.description for p in P.all_presets().values()]
     out += [c.label for reg in (ACTIVATIONS, LOSSES, OPTIMIZERS, REGULARIZERS) for c in reg.values()]
     out += [title for title, _ in VIEW_CLASSES.values()] + ["Setup", "Guide", "Inspector", "Messages"]

@@ -10,7 +10,7 @@ from gui.session import MAX_SPEED
 def test_a_run_left_behind_catches_up(make_session):
     s = make_session("opt4_1")
     s.runs[0].advance(7)                      # as when an interrupt stopped the others early
-    s._advance_all(10, play=True)
+    s.advance_all(10, play=True)
     assert [r.step for r in s.runs] == [10, 10, 10]
 
 
@@ -19,10 +19,10 @@ def test_no_thinning_after_the_deadline(make_session, monkeypatch):
     s = make_session("opt4_1")
     for r in s.runs:
         r.history_bytes = 1                   # 1000 rows each
-    s._advance_all(990)
-    assert s._advance_all(100, thin_until=0.0, play=True) == 3 * 9       # full at step 999
+    s.advance_all(990)
+    assert s.advance_all(100, thin_until=0.0, play=True) == 3 * 9       # full at step 999
     assert [r.step for r in s.runs] == [999] * 3 and not any(r.thinned for r in s.runs)
-    s._advance_all(100, play=True)
+    s.advance_all(100, play=True)
     assert [r.step for r in s.runs] == [1099] * 3 and all(r.thinned for r in s.runs)
 
 

@@ -267,8 +267,8 @@ def test_views_and_panels_behind_other_tabs_wait_while_playing(win, qtbot):
     refreshed = []
     window.inspector.refresh = lambda f=window.inspector.refresh: (refreshed.append(1), f())[1]
     session.play()
-    qtbot.waitUntil(lambda: session.draw_turns.draws.get("Surface2DView", 0) > 3, timeout=30000)
-    assert "ParamsView" not in session.draw_turns.draws
+    qtbot.waitUntil(lambda: window.draw_turns.draws.get("Surface2DView", 0) > 3, timeout=30000)
+    assert "ParamsView" not in window.draw_turns.draws
     assert not refreshed
     session.pause()
     assert refreshed and not params._dirty            # the pause brought both up to date
