@@ -103,16 +103,14 @@ class Inspector(RefreshWhilePlaying, QWidget):
         self._last = time.perf_counter()
         names = run.problem.layout.names
         n = min(len(names), MAX_ROWS)
-        r = int(run.rows([k])[0])          # the recorded row (older history may be thinned)
-        k = int(run.steps_history[r])
-        theta = run.theta_history[r][:n]
+        state = run.state_at(k)            # exact, also where the history kept only every n-th step
+        theta = state.theta[:n]
         slot_names = SLOT_NAMES[run.config.optimizer.name]
-        slots = run.slots_history[r][:, :n] if len(slot_names) else np.zeros((0, n))
+        slots = state.slots[:, :n] if len(slot_names) and state.slots.shape[0] else np.zeros((len(slot_names), n))
         if k >= 1:
-            whole = r >= 1 and run.steps_history[r - 1] == k - 1
-            update = theta - run.theta_history[r - 1][:n] if whole else np.full(n, np.nan)
-            grad = run.batch_gradient(k - 1)[:n] if s.is_ready and whole else np.full(n, np.nan)
-            lr = float(run.lr_history[r])
+            update = theta - run.state_at(k - 1).theta[:n]
+            grad = run.batch_gradient(k - 1)[:n] if s.is_ready else np.full(n, np.nan)
+            lr = state.lr
             text = tr("step {k} of run “{label}”: the state after update {k} (learning rate {lr})",
                       k=f"{k:,}", label=run.label, lr=fmt(lr))
         else:

@@ -58,3 +58,24 @@ def test_timeline_says_when_steps_are_thinned(qtbot, thin_session, settings_tmp)
     session.step(3000)
     stride = session.runs[0].thin_stride
     assert stride > 1 and f"every {stride}th kept" in bar.step_label.text()
+
+
+def test_inspector_is_exact_at_a_thinned_away_step(qtbot, thin_session, settings_tmp):
+    """Scrubbed to a step the history no longer holds, the Inspector shows the exact state there
+    (replayed from the last kept row), not the nearest recorded one."""
+    from engine.run import Comparison
+    from gui.inspector import Inspector, fmt
+    session = thin_session("opt4_1")
+    inspector = Inspector(session)
+    qtbot.addWidget(inspector)
+    session.step(3000)
+    run = session.runs[0]
+    k = next(s for s in range(1001, 1100) if s not in set(run.steps_history.tolist()))
+    session.set_cursor(k)
+    inspector.refresh(force=True)
+    pre = session.preset
+    direct = Comparison(pre.name, session.base, [(run.label, dict(pre.runs)[run.label])]).runs[0]
+    direct.advance(k)
+    shown = [inspector.table.item(i, 1).text() for i in range(inspector.table.rowCount())]
+    assert shown == [fmt(v) for v in direct.theta]
+    assert f"step {k:,}" in inspector.summary.text()
