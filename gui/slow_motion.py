@@ -293,9 +293,12 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
 def install_slow_motion(window) -> None:
     """The Slow motion dock (tabbed behind the Inspector), its View-menu entry and the "." / ","
     keys of one window.  Sets window.slow_motion and window.slow_motion_dock."""
+    from gui.main_window import STATE_VERSION    # (main_window imports this module)
     panel = SlowMotion(window.session)
     dock = window._dock("dock_slow_motion", "Slow motion", panel)
     window.tabifyDockWidget(window.inspector_dock, dock)
+    window.guide_dock.raise_()          # tabifying made it current: a first launch opens on the guide
+    window._default_state = window.saveState(STATE_VERSION)   # View → Reset layout includes it
     window.slow_motion, window.slow_motion_dock = panel, dock
     entry = QAction(window)
     entry.triggered.connect(lambda _=False: window.bring_forward(dock))
