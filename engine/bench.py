@@ -67,6 +67,30 @@ def startup_seconds() -> dict:
     return out
 
 
+def long_runs(quick: bool = False) -> list[dict]:
+    """The long runs (issue #15): a whole ``run`` process of opt4_1 GD for 10 M steps (start-up,
+    recording and thinning included), and opt4_7 Adam over 1 M steps in-process."""
+    out = []
+    steps = 2_000_000 if quick else 10_000_000
+    t = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "main.py"), "run", "--preset", "opt4_1", "--run", "gd",
+                    "--steps", str(steps), "--json"], check=True, capture_output=True)
+    wall = time.perf_counter() - t
+    out.append({"case": "run opt4_1 gd (whole process)", "steps": steps, "seconds": wall,
+                "steps_per_s": steps / wall})
+    cfg = presets.get("opt4_7").config.with_overrides({"optimizer.name": "adam"})
+    steps = 200_000 if quick else 1_000_000
+    warm = Run("mse", cfg)
+    warm.specialise()
+    warm.advance(2)
+    run = Run("mse", cfg)
+    t = time.perf_counter()
+    run.advance(steps)
+    wall = time.perf_counter() - t
+    out.append({"case": "opt4_7 adam (in process)", "steps": steps, "seconds": wall, "steps_per_s": steps / wall})
+    return out
+
+
 def engine_figures(quick: bool = False) -> dict:
     """Steps per second of every case (fixed and generic kernel, numpy loop) and the start-up times."""
     reps = 3 if quick else 15
@@ -78,7 +102,7 @@ def engine_figures(quick: bool = False) -> dict:
         n = numpy_rate(cfg, label, np_steps, 1 if quick else 2)
         rows.append({"preset": name, "run": label, "steps": steps, "engine_steps_per_s": e,
                      "generic_kernel_steps_per_s": g, "numpy_steps_per_s": n, "ratio": e / n})
-    return {"cases": rows, "startup": startup_seconds()}
+    return {"cases": rows, "long_runs": long_runs(quick), "startup": startup_seconds()}
 
 
 def print_engine(doc: dict) -> None:
@@ -88,6 +112,9 @@ def print_engine(doc: dict) -> None:
               f"{r['generic_kernel_steps_per_s']:>18,.0f}{r['numpy_steps_per_s']:>16,.0f}{r['ratio']:>8.0f}×")
     print("engine: the kernel fixed to each network's structure (compiled once per structure and cached);"
           " generic: the kernel every new structure uses until then")
+    for r in doc["long_runs"]:
+        print(f"long run: {r['case']:<32}{r['steps']:>11,} steps in {r['seconds']:.2f} s = "
+              f"{r['steps_per_s']:,.0f} steps/s")
     s = doc["startup"]
     print(f"time to first result (run --preset opt4_1 --json): cold cache {s['cold_cache_s']:.2f} s, "
           f"warm cache {s['warm_cache_s']:.2f} s")
