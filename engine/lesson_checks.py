@@ -102,9 +102,9 @@ def measure(m: Measure, runs, cursor: int) -> float | None:
     row = int(r.rows([k])[0])
     theta = r.theta_history[row]
     if m.of == "loss":
-        return float(r.losses([k])[0])
+        return float(r.losses([k], exact=True)[0])
     if m.of == "total_loss":
-        return float(r.losses([k])[0] + r.penalties([k])[0])
+        return float(r.losses([k], exact=True)[0] + r.penalties([k], exact=True)[0])
     if m.of == "penalty":
         return float(r.penalties([k])[0])
     if m.of == "theta":
@@ -112,7 +112,7 @@ def measure(m: Measure, runs, cursor: int) -> float | None:
     if m.of == "ema":
         return float(r.ema_history[row][m.index])
     if m.of == "ema_loss":
-        return float(r.losses([k], ema=True)[0])
+        return float(r.losses([k], ema=True, exact=True)[0])
     if m.of == "lr":
         return float(r.lr_history[row])
     if m.of == "weights_sq":

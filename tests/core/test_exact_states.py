@@ -103,3 +103,14 @@ def test_states_at_names_slots_and_describes_the_update():
     with pytest.raises(ValueError):
         run.state_at(11)
 
+
+
+def test_exact_losses_and_penalties_at_thinned_away_steps():
+    long = _run("opt4_7", "l2", 100_000)
+    long.advance(20_000)
+    k = next(s for s in range(12_001, 13_000) if s not in set(long.steps_history.tolist()))
+    direct = _run("opt4_7", "l2")
+    direct.advance(k)
+    assert long.losses([k], exact=True)[0] == direct.losses([k])[0]
+    assert long.penalties([k], exact=True)[0] == direct.penalties([k])[0]
+    assert long.losses([k])[0] != direct.losses([k])[0]      # (the nearest kept row is another state)
