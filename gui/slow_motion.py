@@ -13,12 +13,13 @@ import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from engine.phase_text import fmt
 from engine.phases import phases
 from gui.draw_rate import RefreshWhilePlaying
 from gui.i18n import LANGUAGE, tr
+from gui.widgets import FlowLayout
 
 BATCH_ROWS_SHOWN = 6
 MONO = "font-family: 'DejaVu Sans Mono', monospace; white-space: pre-wrap;"
@@ -49,15 +50,13 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
         self.view = QTextBrowser()
         self.view.setOpenLinks(False)
         self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        pick = QHBoxLayout()
-        pick.addWidget(self.run_caption)
-        pick.addWidget(self.run_combo, 1)
-        pick.addWidget(self.param_caption)
-        pick.addWidget(self.param_combo, 1)
-        nav = QHBoxLayout()
-        nav.addWidget(self.prev_button)
-        nav.addWidget(self.position, 1, Qt.AlignmentFlag.AlignCenter)
-        nav.addWidget(self.next_button)
+        # rows that wrap when the column is narrow: the panel never widens the left column
+        pick = FlowLayout()
+        for w in (self.run_caption, self.run_combo, self.param_caption, self.param_combo):
+            pick.addWidget(w)
+        nav = FlowLayout()
+        for w in (self.prev_button, self.position, self.next_button):
+            nav.addWidget(w)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(pick)
@@ -91,7 +90,7 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
         self.action_next.setText(tr("Slow motion: next phase"))
         self.action_previous.setText(tr("Slow motion: previous phase"))
         self._shown_key = None
-        self.refresh(force=True)
+        self.refresh()            # (only when shown: a hidden panel computes nothing at launch)
 
     # --- runs and parameters -------------------------------------------------------------------
     def _fill_runs(self) -> None:
@@ -177,6 +176,10 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
         if run is None:
             self.update_shown, self._cache_key = None, None
             self._show_message(tr("No runs in this preset."))
+            return
+        if not self.session.is_ready:     # the kernels are loading (a first launch compiles them)
+            self.update_shown, self._cache_key = None, None
+            self._show_message(tr("Getting the engine ready…"))
             return
         k = min(self.session.cursor, run.step)
         if k != self._k:
