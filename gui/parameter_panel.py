@@ -9,14 +9,13 @@ tooltip is its field's doc (and range) from the Config; ``set_only`` shows just 
 """
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass
 
 from pyqtgraph.parametertree import Parameter, ParameterTree
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QHeaderView, QLabel, QLineEdit,
                                QVBoxLayout, QWidget)
 
-from engine.config import Config, describe_range
+from engine.config import Config, describe_range, leaf_fields
 from engine.lesson_schema import covers
 from engine.registry import OBJECTIVES, OPTIMIZERS
 from engine.schedules import SCHEDULE_FIELDS as ENGINE_SCHEDULE_FIELDS
@@ -29,19 +28,7 @@ OPTIMIZER_FIELDS = {name: ("name", "lr") + o.fields for name, o in OPTIMIZERS.it
 SCHEDULE_FIELDS = {name: ("name",) + f for name, f in ENGINE_SCHEDULE_FIELDS.items()}
 
 
-def leaf_paths(obj, prefix: str = "") -> list[tuple[str, object]]:
-    """(dotted path, dataclass field) of every leaf setting under ``obj``."""
-    out = []
-    for f in fields(obj):
-        value = getattr(obj, f.name)
-        if is_dataclass(value):
-            out += leaf_paths(value, prefix + f.name + ".")
-        else:
-            out.append((prefix + f.name, f))
-    return out
-
-
-LEAVES = dict(leaf_paths(Config()))
+LEAVES = dict(leaf_fields())      # every setting, by dotted path (engine.config)
 
 
 def shown(path: str, cfg: Config) -> bool:
