@@ -59,6 +59,21 @@ def batch_rows(net, n, k):
     return r0, min(r0 + B, n)
 
 
+def next_recorded(step0, every):
+    """The first global step after ``step0`` that is a multiple of ``every``: the next one a
+    training kernel records (``engine.kernels.record``; the kernels compile this inline)."""
+    return (step0 // every + 1) * every
+
+
+def recorded_rows(step0: int, done: int, every: int) -> int:
+    """Rows a training-kernel call that applied ``done`` updates after ``step0`` wrote: the
+    multiples of ``every`` in step0+1 … step0+done, and step0+done itself when it is not one."""
+    if done <= 0:
+        return 0
+    end = step0 + done
+    return end // every - step0 // every + (0 if end % every == 0 else 1)
+
+
 def structure(net, n: int) -> tuple[tuple[int, ...], bool]:
     """The part of a run's ``net`` array that a fixed kernel freezes in (everything but Adam's
     t0, which changes when the optimiser is switched mid-run), and whether every batch is full."""

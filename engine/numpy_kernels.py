@@ -24,7 +24,7 @@ from .codes import (A_IDENTITY, A_LEAKY, A_RELU, A_SIGMOID, A_SOFTMAX, A_SOFTPLU
                     N_NESTEROV, N_OBJ, N_OPT, N_RED, N_REG, N_T0, NL, OBJ_BEALE, OBJ_BOWL, OBJ_ROSENBROCK,
                     OBJ_WPLUS1, RED_SUM, REG_L2,
                     REG_NONE, batch_rows)
-from .codes import HYPER_FIELDS, N_CENTERED
+from .codes import HYPER_FIELDS, N_CENTERED, next_recorded
 from .registry import OPTIMIZERS
 
 CELLS = 1 << 21     # θ rows × data rows × units per block of a batched evaluation (~16 MB)
@@ -238,12 +238,13 @@ _UPDATES = {o.code: o.update for o in OPTIMIZERS.values()}
 
 
 # --- the kernel API -------------------------------------------------------------------------------
-def advance(state, data, spec, lrs, hist, step0, row0, nsteps, interrupt):
+def advance(state, data, spec, lrs, hist, step0, row0, nsteps, every, interrupt):
     """``kernels.advance``: ``nsteps`` updates after update ``step0`` (history row ``row0``),
-    recording rows row0+1 …; returns (updates done, status) with the same statuses."""
+    recording the steps that are multiples of ``every`` and the one it stops at (rows row0+1 …);
+    returns (updates done, status) with the same statuses."""
     net, hyper = spec
     theta, ema, slots = state
-    h_theta, h_ema, h_slots, h_lr, h_bloss, h_bsum, h_step = hist
+    h_bsum, h_step = hist[5], hist[6]
     nd = _Net(net, hyper, theta.shape[0])
     X, Y = data[0].T, data[1].T
     n = X.shape[0]
@@ -253,36 +254,54 @@ def advance(state, data, spec, lrs, hist, step0, row0, nsteps, interrupt):
     th = theta[None]                       # a view: updates of θ show in it
     grad = np.empty((1, theta.shape[0]))
     g = grad[0]
+    row, total, due = row0, float(h_bsum[row0]), next_recorded(step0, every)
+    lr, loss = float(hist[3][row0]), float(hist[4][row0])
+
+    def record(r, step):
+        _record(hist, r, theta, ema, slots, lr, loss, total, step)
+
     with np.errstate(all="ignore"):
         for s in range(nsteps):
-            if (s & 255) == 0 and interrupt[0] != 0:
-                return s, INTERRUPTED
             k = step0 + s
+            if (s & 255) == 0 and interrupt[0] != 0:
+                if h_step[row] != k:
+                    record(row + 1, k)
+                return s, INTERRUPTED
             r0, r1 = batch_rows(net, n, k)
             grad[:] = 0.0
-            loss = float(_loss_grad(th, X[r0:r1], Y[r0:r1], nd, grad)[0])
+            new_loss = float(_loss_grad(th, X[r0:r1], Y[r0:r1], nd, grad)[0])
             _penalty(th, nd, grad)
-            if not math.isfinite(loss):
+            if not math.isfinite(new_loss):
+                if h_step[row] != k:
+                    record(row + 1, k)
                 return s, DIV_LOSS
+            before, before_slots = theta.copy(), slots.copy()
             _opt_step(opt, hp, theta, slots, g, lrs[s], k + 1 - t0)
             if not np.isfinite(theta).all():
-                theta[:] = h_theta[row0 + s]
-                slots[:, :] = h_slots[row0 + s]
+                theta[:], slots[:, :] = before, before_slots
+                if h_step[row] != k:
+                    record(row + 1, k)
                 return s, DIV_THETA
-            row = row0 + s + 1
             if ema_mode != EMA_OFF:
                 d = ema_decay
                 if ema_mode == EMA_NUM_UPDATES:
                     d = min(d, (1.0 + (k + 1)) / (10.0 + (k + 1)))
                 ema -= (ema - theta) * (1.0 - d)
-                h_ema[row] = ema
-            h_theta[row] = theta
-            h_slots[row] = slots
-            h_lr[row] = lrs[s]
-            h_bloss[row] = loss
-            h_bsum[row] = h_bsum[row - 1] + loss
-            h_step[row] = k + 1
+            lr, loss = lrs[s], new_loss
+            total += loss
+            if k + 1 == due or s == nsteps - 1:
+                row += 1
+                record(row, k + 1)
+                due += every if k + 1 == due else 0
     return nsteps, 0
+
+
+def _record(hist, r, theta, ema, slots, lr, loss, total, step) -> None:
+    h_theta, h_ema, h_slots, h_lr, h_bloss, h_bsum, h_step = hist
+    h_theta[r], h_slots[r] = theta, slots
+    if ema.size:
+        h_ema[r] = ema
+    h_lr[r], h_bloss[r], h_bsum[r], h_step[r] = lr, loss, total, step
 
 
 def _blocks(T, rows, units):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .codes import recorded_rows
 from .registry import SLOT_NAMES
 
 _NO_INTERRUPT = np.zeros(1, np.int64)
@@ -44,10 +45,11 @@ class State:
     batch_loss_sum: float = float("nan")   # of updates 1 … step (the loss view's bins)
 
 
-def _scratch(m: int, P: int, S: int, E: int) -> tuple:
-    """History columns for m updates after a start row 0."""
-    return (np.empty((m + 1, P)), np.empty((m + 1, E)), np.zeros((m + 1, S, P)), np.empty(m + 1),
-            np.empty(m + 1), np.zeros(m + 1), np.empty(m + 1, np.int64))
+def _scratch(P: int, S: int, E: int) -> tuple:
+    """History columns for a replay's start row 0 and the ≤ 2 rows a kernel call recording every
+    m-th step writes for m updates (a multiple of m on the way, and the last)."""
+    return (np.empty((3, P)), np.empty((3, E)), np.zeros((3, S, P)), np.empty(3),
+            np.empty(3), np.zeros(3), np.empty(3, np.int64))
 
 
 def replay(run, row: int, k: int) -> State:
@@ -71,19 +73,21 @@ def replay(run, row: int, k: int) -> State:
         if seg.spec[0] is not run._spec[0] and len(SLOT_NAMES[seg.config.optimizer.name]) not in (0, S):
             raise ValueError(f"step {k} lies before the switch to {run.config.optimizer.name}: the "
                              f"{seg.config.optimizer.name} slots of the steps in between were not kept")
-        hist = _scratch(m, P, S, E)
+        hist = _scratch(P, S, E)
         hist[6][0] = a
+        hist[5][0] = total        # the running sum goes on as in the original run (same rounding)
         if run.precision == "float32":
             got, div = _advance32(run, seg, theta, ema, slots, hist, a, m)
         else:
             from .schedules import learning_rates
             lrs = learning_rates(seg.config.optimizer.lr, seg.config.schedule, np.arange(a, b))
-            got, div = seg.kernel((theta, ema, slots), run.problem.data, seg.spec, lrs, hist, a, 0, m,
+            got, div = seg.kernel((theta, ema, slots), run.problem.data, seg.spec, lrs, hist, a, 0, m, m,
                                   _NO_INTERRUPT)
         if got != m:
             raise RuntimeError(f"replaying updates {a + 1}…{b} stopped after {got} (status {div})")
-        lr, bloss = float(hist[3][m]), float(hist[4][m])
-        total += float(hist[5][m])
+        last = recorded_rows(a, m, m)
+        lr, bloss = float(hist[3][last]), float(hist[4][last])
+        total = float(hist[5][last])
         step = b
     return State(step, theta, slots, ema if E else None, lr if k else float("nan"),
                  bloss if k else float("nan"), total)
@@ -98,7 +102,7 @@ def _advance32(run, seg, theta, ema, slots, hist, a: int, m: int):
     from .tf32_setup import hyper32
     f.hyper = hyper32(seg.config)
     lrs = learning_rates32(seg.config.optimizer.lr, seg.config.schedule, np.arange(a, a + m))
-    got, div = f.advance(seg.spec[0], lrs, hist, a, 0, m, _NO_INTERRUPT)
+    got, div = f.advance(seg.spec[0], lrs, hist, a, 0, m, m, _NO_INTERRUPT)
     theta[:], slots[:] = f.theta, f.slots
     if ema.size:
         ema[:] = f.ema

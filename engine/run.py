@@ -153,29 +153,35 @@ class Run(History, RunReadout):   # history: engine.history; the public reads: e
         another thread: the kernel looks at it every 256 updates and stops, leaving a consistent
         run).  ``thin=False``: stop where the history is full instead of thinning it (a caller
         that shares the run with a window thins at a moment the window is not waiting; thinning
-        takes ~1 ms per 100 k rows).  Returns how many were applied."""
+        takes ~1 ms per 100 k rows).  A call of more updates than the history holds records
+        them sparsely (``record_every``).  Returns how many were applied."""
         import time
         if n <= 0 or self.diverged_at is not None:
             return 0
         done = 0
         t = time.perf_counter()
-        want = min(self._len + n, self.max_rows)
+        every = self.record_every(n)
+        if every > 1:               # the rows kept are multiples of it: the history reads as thinned
+            self._stride = max(self._stride, every)
+        want = min(self._len + C.recorded_rows(self.step, n, every), self.max_rows)
         if want > self._cap:   # one allocation for the whole call: no old+new copy at every doubling
             self._alloc(min(max(2 * self._cap, want), self.max_rows))
+        quarter = max(self.max_rows // 4, 1)
         while done < n and not (interrupt is not None and interrupt[0]):
-            m = min(n - done, CHUNK, max(self.max_rows // 4, 1))
-            if self._len + m > self.max_rows:
+            k, m = self.step, min(n - done, CHUNK, quarter * every)
+            if self._len + C.recorded_rows(k, m, every) > self.max_rows:
                 if not thin:
-                    m = self.max_rows - self._len
+                    room = self.max_rows - self._len
+                    m = min(m, room if every == 1 else (room - 1) * every)
                     if m <= 0:
                         break
                 else:
                     self._thin()
-            if self._len + m > self._cap:
-                self._alloc(min(max(2 * self._cap, self._len + m), self.max_rows))
-            k, row = self.step, self._len - 1
-            got, div = self._advance_chunk(k, row, m, interrupt)
-            self._len += got        # (rows past the length always have known/eknown False)
+            rows = C.recorded_rows(k, m, every)
+            if self._len + rows > self._cap:
+                self._alloc(min(max(2 * self._cap, self._len + rows), self.max_rows))
+            got, div = self._advance_chunk(k, self._len - 1, m, every, interrupt)
+            self._len += C.recorded_rows(k, got, every)   # (rows past the length have known/eknown False)
             done += got
             if div == C.INTERRUPTED:
                 break
@@ -191,12 +197,22 @@ class Run(History, RunReadout):   # history: engine.history; the public reads: e
         self.engine_seconds += time.perf_counter() - t
         return done
 
-    def _advance_chunk(self, k: int, row: int, m: int, interrupt):
+    def record_every(self, n: int) -> int:
+        """The history records every update, unless one call asks for more updates than the
+        whole history holds (thinning would drop most of their rows at once): then every
+        ``record_every``-th step, the power of two that fits them in a quarter of it (the kept rows
+        are checkpoints, so every step stays exact; a long headless run stops paying for rows)."""
+        quarter = max(self.max_rows // 4, 1)
+        if n <= self.max_rows:
+            return 1
+        return 1 << max(int(np.ceil(np.log2(n / quarter))), 0)
+
+    def _advance_chunk(self, k: int, row: int, m: int, every: int, interrupt):
         """m updates after update k (history row ``row``) in one kernel call: (done, status)."""
         steps = np.arange(k, k + m)
         if self._f32 is None:
             lrs = learning_rates(self.config.optimizer.lr, self.config.schedule, steps)
-            args = self._kernel_args(lrs, k, row, m, interrupt)
+            args = self._kernel_args(lrs, k, row, m, every, interrupt)
             kernel = self._kernel(args)
             seg = self._segments[-1]
             if seg.kernel is None:
@@ -205,7 +221,7 @@ class Run(History, RunReadout):   # history: engine.history; the public reads: e
                 self._segments.append(self._segment(k, kernel))
             return kernel(*args)
         got, div = self._f32.advance(self._spec[0], self._f32.rates(steps), self._history_arrays(), k, row, m,
-                                     _NO_INTERRUPT if interrupt is None else interrupt)
+                                     every, _NO_INTERRUPT if interrupt is None else interrupt)
         self._f32.store(self)
         if div == C.DIV_THETA:   # the kernel put θ and slots back; Adam's powers too, from the count
             self._f32.reset_powers(self.config, k + got - self._t0)
@@ -225,10 +241,11 @@ class Run(History, RunReadout):   # history: engine.history; the public reads: e
             self._structure, self._structure_of = C.structure(net, self.problem.n), net
         return K.ready_advance(self._structure, args, compile)
 
-    def _kernel_args(self, lrs=_NO_RATES, k: int = 0, row: int = 0, m: int = 0, interrupt=None) -> tuple:
+    def _kernel_args(self, lrs=_NO_RATES, k: int = 0, row: int = 0, m: int = 0, every: int = 1,
+                     interrupt=None) -> tuple:
         """The advance kernel's arguments (the defaults: a call that applies no update)."""
         return ((self.theta, self.ema, self.slots), self.problem.data, self._spec, lrs, self._history_arrays(),
-                k, row, m, _NO_INTERRUPT if interrupt is None else interrupt)
+                k, row, m, every, _NO_INTERRUPT if interrupt is None else interrupt)
 
     def _history_arrays(self) -> tuple:
         """The history columns the training kernels write, in their order."""
@@ -239,7 +256,7 @@ class Run(History, RunReadout):   # history: engine.history; the public reads: e
         """Compile (or load from numba's disk cache) the kernel fixed to this run's network
         structure, about twice as fast as the generic one; later advances use it."""
         if self._f32 is not None:      # the float32 kernel has one form: compile it by a call of 0 updates
-            self._f32.advance(self._spec[0], np.zeros(0, np.float32), self._history_arrays(), 0, 0, 0,
+            self._f32.advance(self._spec[0], np.zeros(0, np.float32), self._history_arrays(), 0, 0, 0, 1,
                               _NO_INTERRUPT)
             return
         self._kernel(self._kernel_args(), compile=True)

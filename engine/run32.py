@@ -55,8 +55,9 @@ class Float32State:
     def rates(self, steps) -> np.ndarray:
         return learning_rates32(self.lr, self.schedule, steps)
 
-    def advance(self, net, lrs, hist, k: int, row: int, m: int, interrupt):
-        """``m`` float32 updates after update ``k`` (history row ``row``): (updates done, status)."""
+    def advance(self, net, lrs, hist, k: int, row: int, m: int, every: int, interrupt):
+        """``m`` float32 updates after update ``k`` (history row ``row``), recording every
+        ``every``-th step and the last: (updates done, status)."""
         from . import tf32
         state = (self.theta, self.ema, self.slots, self.powers)
-        return tf32.advance32(state, self.data, (net, self.hyper), lrs, hist, k, row, m, interrupt)
+        return tf32.advance32(state, self.data, (net, self.hyper), lrs, hist, k, row, m, every, interrupt)

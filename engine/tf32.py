@@ -319,18 +319,20 @@ def _finite32(v):
 
 
 @njit_exact
-def advance32(state, data, spec, lrs, hist, step0, row0, nsteps, interrupt):
+def advance32(state, data, spec, lrs, hist, step0, row0, nsteps, every, interrupt):
     """Apply ``nsteps`` float32 updates after update ``step0`` (history row ``row0``), recording
-    rows row0+1 …; the same contract as ``kernels.advance`` (returns (updates done, status),
-    ``interrupt[0]`` looked at every 256 updates).
-    ``state`` = (θ, EMA θ, slots, Adam's beta powers), float32; history rows are float64 copies."""
+    the steps that are multiples of ``every`` and the one it stops at; the same contract as
+    ``kernels.advance`` (returns (updates done, status), ``interrupt[0]`` looked at every 256
+    updates).  ``state`` = (θ, EMA θ, slots, Adam's beta powers), float32; history rows are
+    float64 copies."""
     theta, ema, slots, powers = state
     XT, YT = data
     net, hyper = spec
-    h_theta, h_ema, h_slots, h_lr, h_bloss, h_bsum, h_step = hist
+    h_step = hist[6]
     P = theta.shape[0]
     n = XT.shape[1]
     grad = np.zeros(P, np.float32)
+    before, before_slots = np.empty(P, np.float32), np.empty(slots.shape, np.float32)
     U = max(net[K.N_UNITS], 1)
     rows = max(min(net[K.N_BATCH], n), 1)
     Z = np.zeros((U, rows), np.float32)
@@ -339,26 +341,34 @@ def advance32(state, data, spec, lrs, hist, step0, row0, nsteps, interrupt):
     ema_mode = net[K.N_EMA]
     decay = hyper[X_EMA_DECAY]
     one = F32(1.0)
+    row = row0
+    total = hist[5][row0]
+    due = K.next_recorded(step0, every)
+    lr, loss = hist[3][row0], hist[4][row0]
     for s in range(nsteps):
-        if (s & 255) == 0 and interrupt[0] != 0:
-            return s, K.INTERRUPTED
         k = step0 + s
+        if (s & 255) == 0 and interrupt[0] != 0:
+            if h_step[row] != k:
+                K.record_row(hist, row + 1, theta, ema, slots, lr, loss, total, k)
+            return s, K.INTERRUPTED
         r0, r1 = K.batch_rows(net, n, k)
         for p in range(P):
             grad[p] = F32(0.0)
-        loss = _loss_grad32(theta, XT, YT, r0, r1, net, hyper, Z, A, D, grad)
+        new_loss = _loss_grad32(theta, XT, YT, r0, r1, net, hyper, Z, A, D, grad)
         _penalty32(theta, net, hyper, grad)
-        if not math.isfinite(loss):
+        if not math.isfinite(new_loss):
+            if h_step[row] != k:
+                K.record_row(hist, row + 1, theta, ema, slots, lr, loss, total, k)
             return s, K.DIV_LOSS
+        before[:] = theta
+        before_slots[:, :] = slots
         _update32(net, hyper, theta, slots, powers, grad, lrs[s])
         if not _finite32(theta):
-            for p in range(P):
-                theta[p] = F32(h_theta[row0 + s, p])
-            for q in range(slots.shape[0]):
-                for p in range(P):
-                    slots[q, p] = F32(h_slots[row0 + s, q, p])
+            theta[:] = before
+            slots[:, :] = before_slots
+            if h_step[row] != k:
+                K.record_row(hist, row + 1, theta, ema, slots, lr, loss, total, k)
             return s, K.DIV_THETA
-        row = row0 + s + 1
         if ema_mode != K.EMA_OFF:
             d = decay
             if ema_mode == K.EMA_NUM_UPDATES:
@@ -366,14 +376,11 @@ def advance32(state, data, spec, lrs, hist, step0, row0, nsteps, interrupt):
                 d = min(d, (one + nu) / (F32(10.0) + nu))
             for p in range(P):
                 ema[p] = ema[p] - (ema[p] - theta[p]) * (one - d)
-                h_ema[row, p] = ema[p]
-        for p in range(P):
-            h_theta[row, p] = theta[p]
-        for q in range(slots.shape[0]):
-            for p in range(P):
-                h_slots[row, q, p] = slots[q, p]
-        h_lr[row] = lrs[s]
-        h_bloss[row] = loss
-        h_bsum[row] = h_bsum[row - 1] + loss
-        h_step[row] = k + 1
+        lr, loss = lrs[s], new_loss
+        total += loss
+        if k + 1 == due or s == nsteps - 1:
+            row += 1
+            K.record_row(hist, row, theta, ema, slots, lr, loss, total, k + 1)
+            if k + 1 == due:
+                due += every
     return nsteps, 0

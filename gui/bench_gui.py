@@ -5,6 +5,8 @@ the step target raised so play never stops, and records, for every frame, the ti
 to the next (training tick + view updates + paint).  Reports fps, the median and 95th-percentile
 frame time, and the step the runs reached.  ``python -m gui.bench_gui PRESET [SECONDS]`` prints one
 preset's figures as JSON (the benchmark runs each preset in its own process).
+``python -m gui.bench_gui --memory PRESET STEPS``: the window's memory after playing every run to
+STEPS updates (``memory``).
 """
 from __future__ import annotations
 
@@ -73,10 +75,64 @@ def measure(preset: str = "opt4_1", seconds: float = 4.0, size=(1600, 1000), sho
             "redraws_per_s": redraws}
 
 
+def _rss_mb() -> tuple[float, float]:
+    """(current, peak) resident memory of this process in MB."""
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with open("/proc/self/status", encoding="ascii") as f:
+        now = next((int(line.split()[1]) / 1024 for line in f if line.startswith("VmRSS:")), float("nan"))
+    return now, peak
+
+
+def memory(preset: str = "opt4_1", steps: int = 10_000_000, limit_s: float = 600.0) -> dict:
+    """Play the real window (offscreen, 1600×1000) at full speed until every run has ``steps``
+    updates (or ``limit_s`` passed); the resident memory then and at its peak, in MB."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from gui.main_window import MainWindow
+    from gui.session import MAX_SPEED, Session
+    from gui.style import configure_pyqtgraph
+
+    tmp = tempfile.mkdtemp(prefix="descent-bench-")
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, tmp)
+    app = QApplication.instance() or QApplication(["Descent"])
+    configure_pyqtgraph()
+    session = Session(preset)
+    window = MainWindow(session)
+    window.resize(1600, 1000)
+    window.show()
+    session.warm_up_blocking()
+    start = _rss_mb()[0]
+    session.set_value("steps", steps)
+    session.speed = MAX_SPEED
+    session.play()
+    t0 = time.perf_counter()
+    while session.playing and time.perf_counter() - t0 < limit_s:
+        app.processEvents()
+    session.pause()
+    played = time.perf_counter() - t0
+    for _ in range(20):        # the views draw the last state
+        app.processEvents()
+    now, peak = _rss_mb()
+    reached = min(r.step for r in session.runs)
+    window.close()
+    return {"preset": preset, "steps_per_run": reached, "runs": len(session.runs), "seconds": played,
+            "rss_mb": now, "peak_rss_mb": peak, "rss_before_play_mb": start}
+
+
 if __name__ == "__main__":
     import json
     import sys
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if "--memory" in sys.argv:
+        print(json.dumps(memory(args[0] if args else "opt4_1", int(args[1]) if len(args) > 1 else 10_000_000)))
+        sys.stdout.flush()
+        os._exit(0)
     name = args[0] if args else "opt4_1"
     secs = float(args[1]) if len(args) > 1 else 4.0
     speed = next((int(a.split("=")[1]) for a in sys.argv if a.startswith("--speed=")), None)

@@ -6,6 +6,7 @@
   ``optimisers``  the optimiser updates (TensorFlow 1.x rules),
   ``loop``        the training loop that advances a run many steps in one call,
   ``evaluate``    losses, gradients, outputs and curves for the views,
+  ``record``      the history rows the training loops write (every update, or sparsely),
   ``cache``       which compiled kernel serves, and the kernels fixed to one network structure.
 
 Arguments are grouped so no kernel takes a long positional list:
@@ -13,7 +14,7 @@ Arguments are grouped so no kernel takes a long positional list:
   ``hyper`` float64 array of hyper-parameters (indices ``H_*``),
   ``state`` (θ, EMA θ, optimiser slots), ``data`` (X, Y), ``spec`` (net, hyper),
   ``hist``  (θ, EMA θ, slots, lr, batch loss, running sum of batch losses, step) history rows.
-Row ``k`` of a history is the state after ``k`` updates.  The public wrappers that validate and
+Each history row holds the state after the updates its ``step`` says.  The public wrappers that validate and
 allocate live in ``engine.run`` and ``engine.surface``.
 
 This module re-exports what the engine and the tests read as ``kernels.X``: the kernels, and the
@@ -30,5 +31,6 @@ from ..codes import (A_IDENTITY, A_LEAKY, A_RELU, A_SIGMOID, A_SOFTMAX, A_SOFTPL
     OPT_MOMENTUM, OPT_RMSPROP, RED_MEAN, RED_SUM, REG_L1, REG_L2, REG_NONE, structure)
 from .cache import COMPILED, _NOT_READY, fixed_advance, forget_not_ready, ready_advance  # noqa: F401
 from .evaluate import activation_curve, grads_at, loss_curve, losses_at, outputs_at  # noqa: F401
-from .loop import advance, batch_rows  # noqa: F401
+from .loop import advance, batch_rows, next_recorded  # noqa: F401
+from .record import record_row  # noqa: F401 - tf32's kernel records its rows with it
 from .optimisers import _opt_step  # noqa: F401 - tests/core/test_registry.py runs one update

@@ -132,7 +132,7 @@ class DecisionView(ViewBase):
         self.runner.finished.connect(self._on_runner_finished)
         self._later = QTimer(self)
         self._later.setSingleShot(True)
-        self._later.timeout.connect(self._on_session_frame)
+        self._later.timeout.connect(self._on_session_frame_emitted)   # while playing: in a draw turn, under the lock
         session.config_changed.connect(self._on_session_config_changed)
         self._connect()
 

@@ -74,7 +74,7 @@ class Surface2DView(SurfaceLayers, SurfaceMouse, ViewBase):
         self._last_auto = 0.0
         self._later = QTimer(self)      # a deferred re-check when a rescale was throttled
         self._later.setSingleShot(True)
-        self._later.timeout.connect(self._on_session_frame)
+        self._later.timeout.connect(self._on_session_frame_emitted)   # while playing: in a draw turn, under the lock
         self._surface_reg = None        # (reg code, λ) the drawn surface includes, or None
         session.config_changed.connect(self._on_session_config_changed)
         self.runner = JobRunner(self)

@@ -40,3 +40,34 @@ def test_playing_at_full_speed_with_thinning_stops_with_the_runs_in_step(qtbot, 
     assert steps == [s.head] * 3 and s.cursor == s.head
     for r in s.runs:
         assert np.all(np.diff(r.steps_history) > 0) and len(r.steps_history) <= 1000
+
+
+def test_a_deferred_redraw_while_the_trainer_plays_waits_for_a_draw_turn_under_the_lock(window_on, qtbot, monkeypatch):
+    """The surface's and decision maps' throttled re-check timers fire outside a frame: while the
+    trainer thread trains (and thins) they must draw in a draw turn, under the session lock, never
+    straight from the timer (a draw there read a history the trainer was thinning: IndexError)."""
+    monkeypatch.setattr(R, "MIN_ROWS", 1000)
+    for preset, key in (("opt4_1", "view_surface"), ("opt4_7", "view_decision")):
+        w = window_on(preset)
+        s = w.session
+        view = w.docks[key][0].widget()
+        unlocked = []
+        draw = view._draw_frame
+
+        def checked(draw=draw, s=s):
+            if s.playing and not s.lock._is_owned():
+                unlocked.append(s.head)
+            draw()
+        monkeypatch.setattr(view, "_draw_frame", checked)
+        for r in s.runs:
+            r.history_bytes = 1                  # thinning all the time
+        s.set_value("steps", 10 ** 8)
+        s.speed = MAX_SPEED
+        s.play()
+        fired = 0
+        while s.head < 300_000 and fired < 60:
+            view._later.start(0)
+            qtbot.wait(2)
+            fired += 1
+        s.pause()
+        assert fired > 20 and unlocked == []
