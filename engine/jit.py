@@ -28,6 +28,26 @@ import numba  # noqa: E402
 
 from .threads import lower_priority as lower_thread_priority  # noqa: E402,F401 - now in engine.threads
 
+
+def _numpy_support_without_scipy() -> None:
+    """Load numba's numpy support (it would load at the first kernel) while scipy.linalg reads as
+    absent.  As it loads it asks for scipy's BLAS, to hand np.dot-like calls to it — none of our
+    kernels makes one — and importing scipy.linalg for that costs ~0.8 s and ~20 MB in every
+    process on a machine that has scipy (a headless run, the window).  Without it numba uses its
+    own loops for those few functions; scipy.linalg is importable as before once this returns."""
+    import sys
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    sys.modules["scipy.linalg"] = None    # an import of it now fails at once (ImportError)
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        if sys.modules.get("scipy.linalg", 0) is None:
+            del sys.modules["scipy.linalg"]
+
+
+_numpy_support_without_scipy()
+
 CACHE_NOTICE: str | None = None
 
 

@@ -104,3 +104,16 @@ def test_a_changed_code_or_kernel_module_compiles_again_and_nothing_else_does(tm
     assert probe() == (True, 7, relu)
     edit("kernels/network.py", "    return z\n", "    return z   # (an edit of an inlined helper)\n")
     assert probe() == (False, 7, relu)                    # the curve's own file is unchanged
+
+
+def test_loading_the_kernels_imports_no_scipy_linalg_and_leaves_it_importable():
+    """numba's numpy support would import scipy.linalg for its BLAS (~0.8 s, ~20 MB per process)
+    though no kernel calls it: engine.jit loads that support with scipy.linalg held back."""
+    pytest.importorskip("scipy")
+    code = ("import sys; from engine import presets; from engine.run import Run; "
+            "r = Run('gd', presets.get('opt4_1').run_config('gd')); r.advance(10); "
+            "held = 'scipy.linalg' in sys.modules; import scipy.linalg; "
+            "print(held, float(scipy.linalg.solve([[2.0]], [4.0])[0]), r.step)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=str(ROOT), capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "2.0", "10"]
