@@ -55,7 +55,7 @@ class Run(History, RunReadout):   # history: engine.history; the public reads: e
         """Rows the history may hold before it is thinned (from the memory budget)."""
         P = self.problem.layout.size
         S = len(SLOT_NAMES[self.config.optimizer.name])
-        row = 8 * (P * (1 + S) + (P if self.config.ema.enabled else 0) + 5) + 2
+        row = 8 * (P * (1 + S) + (P if self.config.ema.enabled else 0) + 6) + 2   # + lr, losses, sum, step; 2 flags
         budget = HISTORY_BYTES if self.history_bytes is None else self.history_bytes
         return max(MIN_ROWS, budget // row)
 

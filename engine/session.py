@@ -32,7 +32,7 @@ from . import session_file as SF
 from .config import Config, ConfigError, validate
 from .run import Comparison, Run
 
-HISTORY_BYTES = 16 * 2 ** 20   # for all runs together; older history is thinned beyond it
+HISTORY_BYTES = 8 * 2 ** 20   # for all runs together; older history is thinned beyond it (every step stays exact)
 
 # the session's own messages (English templates; an owner may translate them)
 DEMO_FIXED = "{preset} is a scripted demo: its settings are fixed"
