@@ -9,7 +9,7 @@ from engine.phase_text import fmt
 from gui.i18n import tr
 
 BATCH_ROWS_SHOWN = 6
-STRIP_CELLS = 60          # at most this many cells: a larger data set is shown in groups of rows
+STRIP_CELLS = 40          # at most this many cells (~200 px): a larger data set is shown in groups of rows
 IN_BATCH, OUTSIDE = "#202020", "#D8D8D8"
 
 

@@ -1,6 +1,8 @@
 """An arrow between two points of a plot whose head has a fixed size in pixels, so that a vector
 drawn at its true scale still shows which way it points when it is shorter than a pixel (a
-learning-rate-sized update on a window of the whole path).  Used by ``gui.views.phase_overlay``.
+learning-rate-sized update on a window of the whole path): an arrow shorter than its head is
+drawn as the head alone, from the start point the way the vector goes.  Used by
+``gui.views.phase_overlay``.
 
 ``setData([x0, x1], [y0, y1])`` as a curve's (empty hides); ``getData()`` gives them back.  The
 shaft and head are drawn in device pixels over a halo, so the arrow reads on any colour map."""
@@ -84,16 +86,16 @@ class PixelArrow(pg.GraphicsObject):
             return
         ux, uy = ux / n, uy / n
         h = self._head
+        if n < h:       # shorter than its head: the head starts at the start and points the way it goes
+            b = QPointF(a.x() + h * ux, a.y() + h * uy)
         base = QPointF(b.x() - h * ux, b.y() - h * uy)
         wing = 0.42 * h
         head = QPolygonF([b, QPointF(base.x() - wing * uy, base.y() + wing * ux),
                           QPointF(base.x() + wing * uy, base.y() - wing * ux)])
-        # the shaft stops at the head's base (when it is longer than the head)
-        end = base if n > h else a
         for pen in (self._halo, self._pen):
             p.setPen(pen)
             p.setBrush(pg.mkBrush(pen.color()))
             if n > h:
-                p.drawLine(a, end)
+                p.drawLine(a, base)          # the shaft stops at the head's base
             p.drawPolygon(head)
         p.restore()

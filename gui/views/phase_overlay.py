@@ -62,9 +62,9 @@ class SurfaceFollower:
         self.view = view
         pi = view.pi
         self.gradient = PixelArrow(GRADIENT_COLOUR, width=3.0, head=16)
-        self.delta = PixelArrow(UPDATE_COLOUR, width=2.5, head=15)
+        self.delta = PixelArrow(UPDATE_COLOUR, width=2.5, head=17)
         self.ema = PixelArrow(EMA_COLOUR, width=2.5, head=13, halo=(0, 0, 0, 200))
-        self.after = pg.ScatterPlotItem(symbol="s", size=11, brush=pg.mkBrush("w"), pen=pg.mkPen(UPDATE_COLOUR, width=2))
+        self.after = pg.ScatterPlotItem(symbol="s", size=13, brush=None, pen=pg.mkPen(UPDATE_COLOUR, width=2.2))
         self.ema_after = pg.ScatterPlotItem(symbol="d", size=13, brush=pg.mkBrush(EMA_COLOUR), pen=pg.mkPen("k", width=1.2))
         for z, item in enumerate((self.ema, self.ema_after, self.gradient, self.delta, self.after)):
             item.setZValue(30 + z)
@@ -76,14 +76,16 @@ class SurfaceFollower:
                                      symbolBrush=GRADIENT_COLOUR, symbolPen=GRADIENT_COLOUR),
             delta=pg.PlotDataItem(pen=pg.mkPen(UPDATE_COLOUR, width=2.5), symbol="t2", symbolSize=9,
                                   symbolBrush=UPDATE_COLOUR, symbolPen=UPDATE_COLOUR),
-            after=pg.ScatterPlotItem(symbol="s", size=11, brush=pg.mkBrush("w"), pen=pg.mkPen(UPDATE_COLOUR, width=2)),
+            after=pg.ScatterPlotItem(symbol="s", size=13, brush=None, pen=pg.mkPen(UPDATE_COLOUR, width=2.2)),
             ema=pg.PlotDataItem(pen=pg.mkPen(EMA_COLOUR, width=2.5), symbol="d", symbolSize=10,
-                                symbolBrush=EMA_COLOUR, symbolPen="k"))
+                                symbolBrush=EMA_COLOUR, symbolPen="k"),
+            note=pg.PlotDataItem(pen=None))          # a line of text under the one before
         self.caption = AutoLegend(corner=(0, 1)).attach(pi, own=False)
         self.scale = None              # the factor the gradient arrow is drawn with (None: not drawn)
         self._caption_key = None
         self._shown = None
-        pi.vb.sigRangeChanged.connect(self._on_range_changed)
+        pi.vb.sigRangeChanged.connect(self._on_view_changed)
+        view.runner.finished.connect(self._on_view_changed)   # a new surface or plane (after the view took it)
 
     # --- where θ is drawn ----------------------------------------------------------------------
     def coords(self, run, thetas: np.ndarray):
@@ -122,16 +124,15 @@ class SurfaceFollower:
             self.scale = s
             text = (tr("−g = −∇(loss + penalty), scaled ×{s}", s=fmt(s, 3)) if penalised
                     else tr("−g = −∇loss, scaled ×{s}", s=fmt(s, 3)))
-            if self.view.kind == "plane":
-                text += " " + tr("(projected onto the plane)")
             entries.append(("gradient", text))
+            if self.view.kind == "plane":
+                entries.append(("note", tr("(both ends projected onto the plane)")))
         else:
             self.gradient.setData([], [])
         if key in UPDATE_PHASES:
             x, y = self.coords(run, np.stack([th0, th1]))
             self.delta.setData(x, y)
-            entries.append(("delta", tr("Δθ, the update: θ before → after (true scale, ‖Δθ‖ = {n})",
-                                        n=fmt(float(np.linalg.norm(th1 - th0)), 3))))
+            entries.append(("delta", tr("Δθ: θ before → after (true scale)")))
         else:
             self.delta.setData([], [])
         if key in AFTER_PHASES:
@@ -188,9 +189,10 @@ class SurfaceFollower:
         if bd is not None and bd.frozen:
             bd.refresh()
 
-    def _on_range_changed(self, *_args) -> None:
-        if self._shown is not None and self.scale is not None:
-            self.show(self._shown)          # the gradient's factor follows the window
+    def _on_view_changed(self, *_args) -> None:
+        """The window (the gradient's factor follows it) or the plane (the projection) changed."""
+        if self._shown is not None:
+            self.show(self._shown)
 
 
 class DecisionFollower:

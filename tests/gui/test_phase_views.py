@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from engine import codes as C
+from engine.phase_text import fmt
 from engine.phases import phases
 from gui.i18n import LANGUAGE
 
@@ -80,7 +81,7 @@ def test_the_arrows_are_the_engines_gradient_and_update(qtbot, window_on, label)
     assert s_ > 0 and f"{s_:.0e}"[0] in "125"               # a 1-2-5 factor …
     close(x, [th0[0], th0[0] - s_ * g[0]])
     close(y, [th0[1], th0[1] - s_ * g[1]])
-    assert any(f"×{s_:g}" in t for t in sf.caption.labels())   # … that the legend gives
+    assert any(f"×{fmt(s_, 3)}" in t for t in sf.caption.labels())   # … that the legend gives
     (vx0, vx1), (vy0, vy1) = sf.view.pi.vb.viewRange()
     share = np.hypot((x[1] - x[0]) / (vx1 - vx0), (y[1] - y[0]) / (vy1 - vy0))
     assert 0.1 <= share <= 0.25 + 1e-9                      # seen, and inside a quarter of the window
@@ -212,3 +213,40 @@ def test_the_panel_and_the_legends_are_chinese(qtbot, window_on):
         assert not [w for w in english if w in text], (key, text)
         qtbot.keyClick(window, Qt.Key.Key_Period)
     assert {"batch", "reg", "slots", "ema"} <= seen
+
+
+@pytest.mark.parametrize("preset", ["opt4_4", "cross-entropy", "optimizer-zoo"])
+def test_every_phase_draws_on_other_surfaces(qtbot, window_on, preset):
+    """A 1-parameter curve (the arrows along w, at the loss of θ), a 3-class map, an objective."""
+    window = window_on(preset)
+    s = window.session
+    s.step(2)
+    panel = slow_motion(qtbot, window)
+    sf = window.phase_overlay.surface
+    qtbot.keyClick(window, Qt.Key.Key_Period)
+    qtbot.keyClick(window, Qt.Key.Key_Comma)
+    qtbot.waitUntil(lambda: sf.view.kind != "plane" or sf.view.proj is not None, timeout=20000)
+    run, u = panel.selected_run(), panel.update_shown
+    th0, th1 = u.before["theta"], u.after["theta"]
+    for _ in range(len(u.phases)):
+        key = u.phases[panel.index].key
+        x, y = sf.gradient.getData()
+        assert (len(x) == 2) == (key in ("gradient", "reg", "lr", "slots", "update")), key
+        if len(x):
+            assert np.all(np.isfinite(x)) and np.all(np.isfinite(y))
+            if sf.view.kind == "curve":
+                g = u.phase("gradient").values["grad_data"]
+                close(x, [th0[0], th0[0] - sf.scale * g[0]])
+                assert y[0] == y[1]
+        if key == "update":
+            x, y = sf.delta.getData()
+            ends = np.stack([th0, th1])
+            if sf.view.kind == "curve":
+                close(x, ends[:, 0])
+                close(y, run.evaluator().losses(ends))
+            elif sf.view.kind == "plane":                   # projected as the view projects the path
+                close(np.column_stack([x, y]), sf.view.proj(ends))
+            else:
+                close(np.column_stack([x, y]), ends)
+        qtbot.keyClick(window, Qt.Key.Key_Period)
+    assert s.head == 3
