@@ -298,7 +298,7 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
 
     # --- session -------------------------------------------------------------------------------
     def _on_session_rebuilt(self) -> None:
-        self.engaged = False
+        self.leave()                 # new runs: the views drop what they drew for the old ones
         self._fill_runs()
         self._cache_key = self._shown_key = self._k = None
         self.refresh()

@@ -8,7 +8,7 @@ drawn where it happens, for the run picked in the panel.
   many-parameter θ both ends are projected onto the plane as the path is.
 - The update vector: an arrow from θ before to θ after, true scale (its head has a fixed size in
   pixels, so a step shorter than a pixel still shows its direction); the new θ is marked from
-  the "new θ" phase on; the EMA phase adds the shadow's move.
+  the "new θ" phase on; the EMA phase shows the shadow's move towards it (true scale).
 
 Every vector drawn is the engine's (``engine.phases.Update``: θ before and after, the gradient,
 the EMA shadow).  Items are made once per plot and changed with ``setData``; the panel's
@@ -33,7 +33,7 @@ EMA_COLOUR = "#00D5F5"           # the shadow's move: cyan on a dark halo
 ARROW_SHARE = 0.25               # the scaled gradient spans about this share of the view
 BATCH_PHASES = ("batch", "forward", "gradient")        # the batch stays ringed while its loss and gradient show
 GRADIENT_PHASES = ("gradient", "reg", "lr", "slots", "update")
-UPDATE_PHASES = ("update", "theta", "ema")
+UPDATE_PHASES = ("update", "theta")          # (the EMA phase shows the shadow's move towards the new θ)
 AFTER_PHASES = ("theta", "ema")
 
 

@@ -149,7 +149,8 @@ def test_the_ema_phase_marks_the_shadow(qtbot, window_on):
     close(x, [u.before["ema"][0], ema[0]])
     close(y, [u.before["ema"][1], ema[1]])
     close(np.array(sf.ema_after.getData()).ravel(), ema)
-    assert sf.delta.isVisible() and any("EMA" in t for t in sf.caption.labels())
+    close(np.array(sf.after.getData()).ravel(), u.after["theta"])   # the θ the shadow moves towards
+    assert not sf.delta.isVisible() and any("EMA" in t for t in sf.caption.labels())
 
 
 def test_the_batch_is_ringed_on_the_decision_map(qtbot, window_on):
