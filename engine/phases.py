@@ -52,6 +52,17 @@ NOTE_TEMPLATES = (
     "the shadow starts at θ and is drawn beside the raw path",
     HEADER,
 )
+OUTSIDE = "step {k} is outside the run (0 … {head})"
+BEFORE_CHANGE = "step {k} is before the optimiser changed (at step {t0})"
+ERROR_TEMPLATES = (OUTSIDE, BEFORE_CHANGE)
+
+
+class PhaseError(ValueError):
+    """Why an update cannot be shown: an English template and its fields (the window translates)."""
+
+    def __init__(self, template: str, **fields):
+        super().__init__(template.format(**fields))
+        self.template, self.fields = template, fields
 
 
 @dataclass(frozen=True)
@@ -98,9 +109,9 @@ def phases(run, k: int, p: int = 0) -> Update:
     """Update k+1 of ``run`` phase by phase, the live numbers for parameter ``p`` (0 ≤ k ≤ run.step)."""
     k, P = int(k), run.problem.layout.size
     if not 0 <= k <= run.step:
-        raise ValueError(f"step {k} is outside the run (0 … {run.step})")
+        raise PhaseError(OUTSIDE, k=k, head=run.step)
     if k < run.t0:
-        raise ValueError(f"step {k} is before the optimiser changed (at step {run.t0})")
+        raise PhaseError(BEFORE_CHANGE, k=k, t0=run.t0)
     p = int(np.clip(p, 0, P - 1))
     cfg, o, net = run.config, run.config.optimizer, run._spec[0]
     name = run.problem.layout.names[p]
@@ -245,8 +256,10 @@ def _record_error(after: dict, rec: dict) -> float:
 
 __all__ = [
     "DIGITS",
+    "ERROR_TEMPLATES",
     "HEADER",
     "NOTE_TEMPLATES",
+    "PhaseError",
     "STATE_DIGITS",
     "TITLES",
     "Phase",

@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
-from engine.phases import phases
+from engine.phases import PhaseError, phases
 from gui.draw_rate import RefreshWhilePlaying
 from gui.i18n import LANGUAGE, tr
 from gui.slow_motion_batch import batch_strip, batch_table
@@ -220,7 +220,8 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
             u = self._compute(run, k, p)
         except ValueError as exc:
             self.update_shown, self._cache_key = None, None
-            self._show_message(tr("Slow motion cannot show this step: {e}", e=str(exc)))
+            why = tr(exc.template, **exc.fields) if isinstance(exc, PhaseError) else str(exc)
+            self._show_message(tr("Slow motion cannot show this step: {e}", e=why))
             return
         if self._pending_index is not None:
             self.index = self._pending_index % len(u.phases)

@@ -251,3 +251,18 @@ def test_every_phase_draws_on_other_surfaces(qtbot, window_on, preset):
                 close(np.column_stack([x, y]), ends)
         qtbot.keyClick(window, Qt.Key.Key_Period)
     assert s.head == 3
+
+
+def test_why_an_update_cannot_be_shown_is_in_the_interface_language(qtbot, window_on):
+    window = window_on("opt4_1")
+    s = window.session
+    s.step(5)
+    assert s.set_value("optimizer.name", "adam", "gd")       # from step 5 on: steps before it have no Adam state
+    s.set_cursor(2)
+    panel = slow_motion(qtbot, window)
+    LANGUAGE.set("zh")
+    panel.refresh(force=True)
+    assert panel.update_shown is None
+    text = panel.view.toPlainText()
+    assert "第 2 步在更换优化器之前（在第 5 步更换）" in text and "before" not in text
+    assert hidden(window.phase_overlay.surface)
