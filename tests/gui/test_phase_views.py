@@ -235,10 +235,14 @@ def test_every_phase_draws_on_other_surfaces(qtbot, window_on, preset):
         assert (len(x) == 2) == (key in ("gradient", "reg", "lr", "slots", "update")), key
         if len(x):
             assert np.all(np.isfinite(x)) and np.all(np.isfinite(y))
+            g = u.phase("gradient").values["grad_data"] if key == "gradient" or "reg" not in u.keys \
+                else u.phase("reg").values["grad"]
             if sf.view.kind == "curve":
-                g = u.phase("gradient").values["grad_data"]
                 close(x, [th0[0], th0[0] - sf.scale * g[0]])
                 assert y[0] == y[1]
+            elif sf.view.kind == "plane":                   # −g's ends projected onto the plane
+                close(np.column_stack([x, y]), sf.view.proj(np.stack([th0, th0 - sf.scale * g])))
+                assert "(both ends projected onto the plane)" in sf.caption.labels()
         if key == "update":
             x, y = sf.delta.getData()
             ends = np.stack([th0, th1])
