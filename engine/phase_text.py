@@ -10,6 +10,10 @@ import math
 
 DIGITS = 6          # significant digits of most numbers shown
 STATE_DIGITS = 8    # θ and the EMA shadow: enough that a small update shows
+# each optimiser's state as its formulas write it (the registry's slot names are TF's words:
+# "accumulator" would stay English in every interface language)
+SLOT_SYMBOLS = {"momentum": ("a",), "adam": ("m", "v"), "rmsprop": ("ms", "mom", "mg"),
+                "adagrad": ("acc",), "adadelta": ("acc", "accu")}
 
 
 def fmt(v: float, digits: int = DIGITS) -> str:

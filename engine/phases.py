@@ -22,7 +22,8 @@ import numpy as np
 from . import backend
 from . import codes as C
 from .history import penalty
-from .phase_text import DIGITS, STATE_DIGITS, fmt, line, par, schedule_line, slot_lines, step_terms
+from .phase_text import (DIGITS, SLOT_SYMBOLS, STATE_DIGITS, fmt, line, par, schedule_line, slot_lines,
+                         step_terms)
 from .registry import LOSSES, OPTIMIZERS
 
 HEADER = "update {u}: step {k} → step {k1}"
@@ -41,6 +42,8 @@ NOTE_TEMPLATES = (
     "rows {r0} … {r1} of {n} ({b} rows)",
     "first rows of the batch:",
     "{name} is a bias: the penalty leaves it alone",
+    "the penalty is on the weights only, not the biases",
+    "the gradient of this batch's loss",
     "no state: plain gradient descent",
     "global_step = {step} (updates already applied)",
     "Adam's step t = {t} (updates since the optimiser started)",
@@ -49,6 +52,17 @@ NOTE_TEMPLATES = (
     "the shadow starts at θ and is drawn beside the raw path",
     HEADER,
 )
+OUTSIDE = "step {k} is outside the run (0 … {head})"
+BEFORE_CHANGE = "step {k} is before the optimiser changed (at step {t0})"
+ERROR_TEMPLATES = (OUTSIDE, BEFORE_CHANGE)
+
+
+class PhaseError(ValueError):
+    """Why an update cannot be shown: an English template and its fields (the window translates)."""
+
+    def __init__(self, template: str, **fields):
+        super().__init__(template.format(**fields))
+        self.template, self.fields = template, fields
 
 
 @dataclass(frozen=True)
@@ -95,9 +109,9 @@ def phases(run, k: int, p: int = 0) -> Update:
     """Update k+1 of ``run`` phase by phase, the live numbers for parameter ``p`` (0 ≤ k ≤ run.step)."""
     k, P = int(k), run.problem.layout.size
     if not 0 <= k <= run.step:
-        raise ValueError(f"step {k} is outside the run (0 … {run.step})")
+        raise PhaseError(OUTSIDE, k=k, head=run.step)
     if k < run.t0:
-        raise ValueError(f"step {k} is before the optimiser changed (at step {run.t0})")
+        raise PhaseError(BEFORE_CHANGE, k=k, t0=run.t0)
     p = int(np.clip(p, 0, P - 1))
     cfg, o, net = run.config, run.config.optimizer, run._spec[0]
     name = run.problem.layout.names[p]
@@ -132,8 +146,9 @@ def phases(run, k: int, p: int = 0) -> Update:
     else:
         fwd, live, vals, notes = "loss = f(θ)", [line("loss", "", loss)], dict(loss=loss), ()
     if cfg.reg.kind != "none":
-        fwd += "  (+ the regularisation term)"
-        live.append(line("loss + penalty", f"{fmt(loss)} + {fmt(pen)}", loss + pen))
+        term_sym = "λ·Σw²/2" if cfg.reg.kind == "l2" else "λ·Σ|w|"
+        fwd += f";  loss_total = loss + {term_sym}"
+        live.append(line(f"loss + {term_sym}", f"{fmt(loss)} + {fmt(pen)}", loss + pen))
         vals["penalty"] = pen
     out.append(Phase("forward", TITLES["forward"], fwd, "\n".join(live), notes, vals))
 
@@ -142,22 +157,24 @@ def phases(run, k: int, p: int = 0) -> Update:
     g_data = np.empty((1, P))
     backend.grads_at(np.ascontiguousarray(th0[None, :]), run.problem.data, rows, run._spec, False, g_data)
     g_data = g_data[0]
-    out.append(Phase("gradient", TITLES["gradient"], "g = ∂loss/∂θ  (tf.gradients over the batch)",
-                     f"g[{name}] = ∂loss/∂{name} = {fmt(g_data[p])}\n‖g‖ = {norm(g_data)}", (),
+    out.append(Phase("gradient", TITLES["gradient"], "g = ∂loss/∂θ = tf.gradients(loss, θ)",
+                     f"g[{name}] = ∂loss/∂{name} = {fmt(g_data[p])}\n‖g‖ = {norm(g_data)}",
+                     () if run.problem.objective else (("the gradient of this batch's loss", {}),),
                      dict(grad_data=g_data)))
     if cfg.reg.kind != "none":
         weight = bool(run.problem.layout.weight_mask[p])
         lam = cfg.reg.lam
         if cfg.reg.kind == "l2":
-            formula = "loss_total = loss + λ·Σw²/2  ⇒  g ← g + λ·w  (weights only)"
+            formula = "loss_total = loss + λ·Σw²/2  ⇒  g ← g + λ·w"
             term = lam * th0[p]
             num = f"{fmt(g_data[p])} + {fmt(lam)} × {par(th0[p])}"
         else:
-            formula = "loss_total = loss + λ·Σ|w|  ⇒  g ← g + λ·sign(w)  (weights only)"
+            formula = "loss_total = loss + λ·Σ|w|  ⇒  g ← g + λ·sign(w)"
             term = lam * np.sign(th0[p])
             num = f"{fmt(g_data[p])} + {fmt(lam)} × {par(np.sign(th0[p]))}"
         live = line(f"g[{name}]", num if weight else "", g[p]) + f"\n‖g‖ = {norm(g)}"
-        notes = () if weight else (("{name} is a bias: the penalty leaves it alone", dict(name=name)),)
+        notes = ((("the penalty is on the weights only, not the biases", {}),) if weight else
+                 (("{name} is a bias: the penalty leaves it alone", dict(name=name)),))
         out.append(Phase("reg", TITLES["reg"], formula, live, notes,
                          dict(grad=g, term=term if weight else 0.0)))
 
@@ -182,7 +199,8 @@ def phases(run, k: int, p: int = 0) -> Update:
     lines = slot_lines(o.name, o, q)
     if lines:
         notes = (("Adam's step t = {t} (updates since the optimiser started)", dict(t=t)),) if o.name == "adam" else ()
-        norms = "   ".join(f"‖{s}‖ = {norm(sl1[i])}" for i, s in enumerate(entry.slots)
+        symbols = SLOT_SYMBOLS.get(o.name, entry.slots)     # as the formulas write them
+        norms = "   ".join(f"‖{s}‖ = {norm(sl1[i])}" for i, s in enumerate(symbols)
                            if not (o.name == "rmsprop" and s == "mg" and not o.centered))
         out.append(Phase("slots", TITLES["slots"], "\n".join(s for s, _, _ in lines),
                          "\n".join(line(s, n, v) for s, n, v in lines) + "\n" + norms, notes,
@@ -238,8 +256,10 @@ def _record_error(after: dict, rec: dict) -> float:
 
 __all__ = [
     "DIGITS",
+    "ERROR_TEMPLATES",
     "HEADER",
     "NOTE_TEMPLATES",
+    "PhaseError",
     "STATE_DIGITS",
     "TITLES",
     "Phase",

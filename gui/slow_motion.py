@@ -5,30 +5,40 @@ formula and the same formula with the run's live numbers for the parameter picke
 moves the cursor on when the update is already recorded) and starts the next update's phases.
 "," goes back a phase (from the first, to the last phase of the update before).  The panel follows
 the session's cursor: any other move of it starts that update's phases from the first.
+
+While the user steps through phases here the views follow them (``phase_shown``, drawn by
+``gui.views.phase_overlay``); playing, hiding the panel or moving the cursor by other means
+leaves slow motion and the views' arrows and rings go.
 """
 from __future__ import annotations
 
 import html
 import time
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
-from engine.phase_text import fmt
-from engine.phases import phases
+from engine.phases import PhaseError, phases
 from gui.draw_rate import RefreshWhilePlaying
 from gui.i18n import LANGUAGE, tr
+from gui.slow_motion_batch import batch_strip, batch_table
+from gui.views.phase_overlay import install_phase_overlay
 from gui.widgets import FlowLayout
 
-BATCH_ROWS_SHOWN = 6
 MONO = "font-family: 'DejaVu Sans Mono', monospace; white-space: pre-wrap;"
 
 
 class SlowMotion(RefreshWhilePlaying, QWidget):
+    phase_shown = Signal(object)   # (run, its index, engine.phases.Update, phase key), or None: views follow nothing
+
     def __init__(self, session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
+        self.engaged = False             # the user is stepping phases here: the views follow them
+        self._own_move = False           # the cursor is being moved by "." / ","
+        self._emitted = None
+        self.on_screen = True            # its dock is not behind another tab (the dock's visibilityChanged)
         self.index = 0                   # the phase shown, 0-based
         self.update_shown = None         # engine.phases.Update on screen (None: nothing to show)
         self._k = None                   # the step whose next update is shown
@@ -130,6 +140,7 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
         s = self.session
         if s.playing:
             s.pause()
+        self.engaged = True
         self.refresh(force=True)
         if self.update_shown is None:
             return
@@ -139,10 +150,14 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
             self.refresh(force=True)
             return
         self.index = 0
-        if s.cursor < s.head:
-            s.set_cursor(s.cursor + 1)          # recorded already: no future is thrown away
-        else:
-            s.step(1)
+        self._own_move = True
+        try:
+            if s.cursor < s.head:
+                s.set_cursor(s.cursor + 1)          # recorded already: no future is thrown away
+            else:
+                s.step(1)
+        finally:
+            self._own_move = False
         self._shown_key = None
         self.refresh(force=True)
 
@@ -151,14 +166,21 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
         s = self.session
         if s.playing:
             s.pause()
+        self.engaged = True
         if self.index > 0:
             self.index -= 1
             self._shown_key = None
             self.refresh(force=True)
         elif s.cursor > 0:
             self._pending_index = -1
-            s.set_cursor(s.cursor - 1)
+            self._own_move = True
+            try:
+                s.set_cursor(s.cursor - 1)
+            finally:
+                self._own_move = False
             self.refresh(force=True)
+        else:
+            self._emit()
 
     # --- drawing -------------------------------------------------------------------------------
     def _compute(self, run, k: int, p: int):
@@ -172,6 +194,12 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
         if not force and not self.isVisible():
             return
         self._last = time.perf_counter()
+        try:
+            self._refresh()
+        finally:
+            self._emit()
+
+    def _refresh(self) -> None:
         run = self.selected_run()
         if run is None:
             self.update_shown, self._cache_key = None, None
@@ -183,6 +211,8 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
             return
         k = min(self.session.cursor, run.step)
         if k != self._k:
+            if self._k is not None and not self._own_move:
+                self.engaged = False       # the cursor moved by other means: slow motion is left
             self._k = k
             self.index = 0
         p = max(self.param_combo.currentIndex(), 0)
@@ -190,7 +220,8 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
             u = self._compute(run, k, p)
         except ValueError as exc:
             self.update_shown, self._cache_key = None, None
-            self._show_message(tr("Slow motion cannot show this step: {e}", e=str(exc)))
+            why = tr(exc.template, **exc.fields) if isinstance(exc, PhaseError) else str(exc)
+            self._show_message(tr("Slow motion cannot show this step: {e}", e=why))
             return
         if self._pending_index is not None:
             self.index = self._pending_index % len(u.phases)
@@ -206,6 +237,25 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
         self.prev_button.setEnabled(self.index > 0 or self.session.cursor > 0)
         self.next_button.setEnabled(True)
         self.view.setHtml(self._html(run, u))
+
+    def _emit(self) -> None:
+        """Tell the views what to follow (only when it changed)."""
+        u, run = self.update_shown, self.selected_run()
+        shown = None
+        showing = self.on_screen and self.isVisible()
+        if self.engaged and u is not None and run is not None and showing and not self.session.playing:
+            index = next((i for i, r in enumerate(self.session.runs) if r is run), None)
+            if index is not None and 0 <= self.index < len(u.phases):
+                shown = (run, index, u, u.phases[self.index].key)
+        key = None if shown is None else (id(shown[0]), shown[1], id(u), shown[3])
+        if key != self._emitted:
+            self._emitted = key
+            self.phase_shown.emit(shown)
+
+    def leave(self) -> None:
+        """Leave slow motion: the views drop what they drew for it."""
+        self.engaged = False
+        self._emit()
 
     def _show_message(self, text: str) -> None:
         self._shown_key = None
@@ -227,8 +277,11 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
                        for x in ph.live.split("\n"))]     # one block per line: a wrapped line reads as one
         for template, fields in ph.notes:
             out.append(f"<p style='margin:4px 0'>{esc(tr(template, **fields))}</p>")
+        if ph.key == "batch" and "rows" in ph.values:
+            out.append(batch_strip(run.problem.n, ph.values["rows"]))
+            out.append(batch_table(ph))
         if ph.key == "forward" and "pred" in ph.values:
-            out.append(self._batch_table(run, ph))
+            out.append(batch_table(ph))
         if u.recorded is None:
             out.append(f"<p style='color:#806000'>{esc(tr('not yet applied: press “.” once more to apply it'))}"
                        "</p>" if self.index == len(u.phases) - 1 else "")
@@ -244,26 +297,9 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
         out.append("<p style='margin-top:8px'>" + " → ".join(strip) + "</p>")
         return "".join(out)
 
-    @staticmethod
-    def _batch_table(run, ph) -> str:
-        X = ph.values.get("X")
-        pred, target = ph.values["pred"], ph.values["target"]
-        r0 = ph.values.get("rows", (0, 0))[0]
-        cells = [("<table cellspacing='0' cellpadding='2' style='margin-top:2px'><tr>"
-                  f"<th align='right'>{html.escape(tr('row'))}</th><th align='right'>x</th>"
-                  "<th align='right'>y_</th><th align='right'>y</th></tr>")]
-        for i in range(min(BATCH_ROWS_SHOWN, pred.shape[0])):
-            x = ", ".join(fmt(v, 4) for v in X[i]) if X is not None else ""
-            cells.append(f"<tr><td align='right'>{r0 + i}</td><td align='right'>({x})</td>"
-                         f"<td align='right'>{', '.join(fmt(v, 4) for v in target[i])}</td>"
-                         f"<td align='right'>{', '.join(fmt(v, 4) for v in pred[i])}</td></tr>")
-        if pred.shape[0] > BATCH_ROWS_SHOWN:
-            cells.append(f"<tr><td colspan='4'>{html.escape(tr('… {n} more', n=pred.shape[0] - BATCH_ROWS_SHOWN))}"
-                         "</td></tr>")
-        return "".join(cells) + "</table>"
-
     # --- session -------------------------------------------------------------------------------
     def _on_session_rebuilt(self) -> None:
+        self.leave()                 # new runs: the views drop what they drew for the old ones
         self._fill_runs()
         self._cache_key = self._shown_key = self._k = None
         self.refresh()
@@ -274,6 +310,7 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
         self.refresh()
 
     def _on_run_combo_changed(self, _index: int) -> None:
+        self.engaged = True          # the views follow the run picked
         self._fill_params()
         self._cache_key = self._shown_key = None
         self.refresh(force=True)
@@ -285,11 +322,31 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
     def _on_language_changed(self, _code: str) -> None:
         self.retranslate()
 
+    def _on_session_playing_changed(self, playing: bool) -> None:
+        if playing:
+            self.leave()
+        super()._on_session_playing_changed(playing)
+
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         try:
             self.refresh()
         except Exception:  # noqa: BLE001 - an exception here would take the window down
+            pass
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        """Tabbed behind another panel (Qt keeps it "visible" there) or back in front."""
+        self.on_screen = visible
+        if visible:
+            self.refresh()
+        else:
+            self.leave()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().hideEvent(event)
+        try:
+            self.leave()                 # (a tab behind another, or the dock closed)
+        except Exception:  # noqa: BLE001 - as showEvent
             pass
 
 
@@ -303,6 +360,8 @@ def install_slow_motion(window) -> None:
     window.guide_dock.raise_()          # tabifying made it current: a first launch opens on the guide
     window._default_state = window.saveState(STATE_VERSION)   # View → Reset layout includes it
     window.slow_motion, window.slow_motion_dock = panel, dock
+    dock.visibilityChanged.connect(panel._on_dock_visibility_changed)
+    install_phase_overlay(window, panel)         # sets window.phase_overlay: the views follow the phases
     entry = QAction(window)
     entry.triggered.connect(lambda _=False: window.bring_forward(dock))
     window.panel_actions["dock_slow_motion"] = entry

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 
 from gui.i18n import tr
 from gui.style import FONT_PT, LABEL_BLUE, LABEL_RED, TITLE_PT
@@ -111,6 +111,7 @@ def margins(Z: np.ndarray) -> list[np.ndarray]:
 class DecisionView(ViewBase):
     key, title = "decision", "Decision boundary"   # (gui.view_protocol)
     play_hz = 4.0     # while playing: each redraw computes two maps in the background
+    plots_made = Signal()   # the runs' plots were (re)made (a preset, a resize): overlays add theirs again
 
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
@@ -167,6 +168,7 @@ class DecisionView(ViewBase):
         runs = self.session.runs
         if not runs or not is_classifier(runs[0].problem):
             self._show_message(tr(NOT_A_CLASSIFIER))
+            self.plots_made.emit()
             return
         self._show_message("")
         problem = runs[0].problem
@@ -215,7 +217,12 @@ class DecisionView(ViewBase):
             self.glw.addItem(self.bar, row=rows_cols[0], col=0, colspan=cols)
         else:                       # classes by colour: a legend row under the maps
             self.glw.addItem(self._class_legend(labels), row=rows_cols[0], col=0, colspan=cols)
+        self.plots_made.emit()
         self._on_session_frame()
+
+    def plots(self) -> list:
+        """Each run's PlotItem, in the session's run order."""
+        return [items["pi"] for items in self._plots]
 
     def _class_legend(self, labels: np.ndarray) -> pg.LegendItem:
         """Which colour is which class: one row, under the maps (never over the data)."""

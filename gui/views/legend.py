@@ -28,9 +28,11 @@ class AutoLegend(pg.LegendItem):
         self.corner = tuple(corner)
         self.setVisible(False)
 
-    def attach(self, pi: pg.PlotItem) -> "AutoLegend":
+    def attach(self, pi: pg.PlotItem, own: bool = True) -> "AutoLegend":
+        """In the plot's ViewBox; ``own``: the plot's own legend (``pi.legend``), not a second one."""
         self.setParentItem(pi.vb)
-        pi.legend = self
+        if own:
+            pi.legend = self
         pi.vb.sigResized.connect(self._reposition)
         self.geometryChanged.connect(self._reposition)
         self._anchor_corner(self.corner)

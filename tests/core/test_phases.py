@@ -10,7 +10,7 @@ import pytest
 
 from engine import presets
 from engine.phase_text import STATE_DIGITS, fmt
-from engine.phases import NOTE_TEMPLATES, TITLES, phases
+from engine.phases import ERROR_TEMPLATES, NOTE_TEMPLATES, TITLES, phases
 from engine.run import Run
 
 TOL = 1e-12
@@ -151,7 +151,7 @@ def test_titles_and_notes_are_translated():
     table = {}
     for path in sorted(resources.folder("i18n").glob("zh*.json")):
         table.update(json.loads(path.read_text(encoding="utf-8")))
-    missing = [t for t in list(TITLES.values()) + list(NOTE_TEMPLATES) if t not in table]
+    missing = [t for t in list(TITLES.values()) + list(NOTE_TEMPLATES) + list(ERROR_TEMPLATES) if t not in table]
     assert not missing
 
 
