@@ -82,7 +82,7 @@ class BranchRow(QFrame):
         b = self.branch
         k = min(cursor, b.head)
         parts = ", ".join(f"{label} {fmt(loss, 5)}" for label, loss in b.losses_at(k))
-        text = tr("loss at step {k}: {parts}", k=f"{k:,}", parts=parts)
+        text = tr("the ghost's loss at step {k}: {parts}", k=f"{k:,}", parts=parts)
         if text != self.losses.text():
             self.losses.setText(text)
 

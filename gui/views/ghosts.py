@@ -19,8 +19,17 @@ from gui.style import run_colour
 from gui.views.common import MAX_PATH, MAX_PATH_PLAYING, MAX_POINTS, MAX_POINTS_PLAYING, sample_steps
 from gui.views.overlays import Marker
 
-GHOST_ALPHA = 150       # of 255: the path is dimmed, yet readable over the colour map
+GHOST_ALPHA = 215       # of 255, of the run's colour paled towards white: dimmed, yet readable on the map
+PALE = 0.45             # how far towards white
 LOSS_ALPHA = 200
+
+
+def pale(colour, alpha: int = GHOST_ALPHA):
+    """The run's colour, paler and translucent (a ghost's)."""
+    c = pg.mkColor(colour)
+    out = pg.mkColor(*(int(v + (255 - v) * PALE) for v in (c.red(), c.green(), c.blue())))
+    out.setAlpha(alpha)
+    return out
 
 
 def ghost_label(label: str, step: int) -> str:
@@ -35,7 +44,7 @@ def ghost_steps(branch, run, n: int) -> np.ndarray:
 
 class GhostLayer:
     """The ghost items of one view (``view.pi``, ``view.legend``, ``view.session``)."""
-    z = 9.0
+    z = {"path": 10.6, "current": 13.6, "full": 1.5}     # above the live paths: dashes over a shared stretch
 
     def __init__(self, view):
         self.view = view
@@ -43,11 +52,13 @@ class GhostLayer:
         s = view.session
         s.rebuilt.connect(self.rebuild)       # (after the view's own rebuild: connected later)
         s.branches_changed.connect(self._on_session_branches_changed)
+        s.config_changed.connect(self._on_session_config_changed)    # which ghosts differ from the live runs
         LANGUAGE.changed.connect(self._on_language_changed)
         self.rebuild()
 
     def ghosts(self) -> list[tuple]:
-        """(branch, run, colour) of every ghost run that can be drawn with the live runs."""
+        """(branch, run, colour) of every ghost run that can be drawn with the live runs and differs
+        from the live run of its label (the same settings retrace the same steps: nothing to see)."""
         s = self.view.session
         live = [r.label for r in s.runs]
         out = []
@@ -55,6 +66,8 @@ class GhostLayer:
             if not b.fits(s.runs):
                 continue
             for i, r in enumerate(b.runs):
+                if r.label in live and s.runs[live.index(r.label)].config == r.config:
+                    continue
                 out.append((b, r, run_colour(live.index(r.label) if r.label in live else i)))
         return out
 
@@ -69,8 +82,8 @@ class GhostLayer:
         self.entries = []
         for branch, run, colour in self.ghosts():
             items = self._make(colour)
-            for it in items.values():
-                it.setZValue(self.z)
+            for name, it in items.items():
+                it.setZValue(self.z[name])
                 pi.addItem(it)
             self.entries.append((branch, run, items, ghost_label(run.label, branch.step)))
         self._ensure_legend()
@@ -88,6 +101,10 @@ class GhostLayer:
         self.rebuild()
         if self.view.session.is_ready:
             self.view.draw()
+
+    def _on_session_config_changed(self, _label: str) -> None:
+        if self.entries or getattr(self.view.session, "branches", None):
+            self.rebuild()
 
     def _on_language_changed(self, _code: str) -> None:
         for it in self.items():
@@ -112,12 +129,10 @@ class SurfaceGhosts(GhostLayer):
     """Ghost paths on ``gui.views.surface2d.Surface2DView`` (its ``kind`` and ``_coords``)."""
 
     def _make(self, colour) -> dict:
-        c = pg.mkColor(colour)
-        c.setAlpha(GHOST_ALPHA)
         fill = pg.mkColor("w")
-        fill.setAlpha(170)
-        return dict(path=pg.PlotDataItem(pen=pg.mkPen(c, width=2.5, style=Qt.DashLine)),
-                    current=Marker("o", 12, fill, pg.mkPen(c, width=2.2)))
+        fill.setAlpha(200)
+        return dict(path=pg.PlotDataItem(pen=pg.mkPen(pale(colour), width=2.5, style=Qt.DashLine)),
+                    current=Marker("o", 13, fill, pg.mkPen(colour, width=2.5)))
 
     def _draw(self, branch, run, items) -> None:
         v = self.view
