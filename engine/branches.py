@@ -6,7 +6,8 @@ recorded future past the cursor would be discarded.  Instead ``Branching.set_asi
 runs as they were (``Run.clone``: their whole histories) into a ``Branch`` with the fork step
 and what changed, then the live runs go back to the cursor and train on from there: the new
 branch races the ghost, which is shown (already computed up to its old head), not re-trained.
-At most ``MAX_GHOSTS`` ghosts are kept; the oldest is dropped (with a message) beyond that
+At most ``MAX_GHOSTS`` ghosts holding ``GHOST_BYTES`` are kept; the oldest is dropped (with a
+message) beyond that
 (an undo may bring one back: one more until the next fork).
 
 Undo (``Branching.undo``) restores the last discard, one level deep so memory stays bounded:
@@ -25,11 +26,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MAX_GHOSTS = 4
+GHOST_BYTES = 64 * 2 ** 20     # the ghosts' histories together (a full opt4_7 ghost: ~16 MB)
 
 # messages (English templates; an owner may translate them)
 FORKED = ("the future past step {k} is kept as ghost branch {n} (see Branches); Ctrl+Z (Edit → Undo) "
           "makes it the main line again")
-CAPPED = "only {cap} ghost branches are kept: the oldest one (forked at step {k}) was dropped; Ctrl+Z brings it back"
+CAPPED = ("at most {cap} ghost branches ({mb} MB) are kept: the oldest one (forked at step {k}) was dropped; "
+          "Ctrl+Z brings it back")
 DROPPED = "ghost branch {n} (forked at step {k}) dropped; Ctrl+Z (Edit → Undo) brings it back"
 DISCARDED = "the runs' history up to step {k} was discarded; Ctrl+Z (Edit → Undo) brings it back"
 KEPT = "ghost branch {n} is kept as the run(s) {labels}: they train on from step {k} like any run"
@@ -123,7 +126,7 @@ class Branching:
             self.last_discard = Discard("fork", ghost, capped=capped)
             self._tell_branch(FORKED, k=ghost.step, n=ghost.number)
             for old in capped:
-                self._tell_branch(CAPPED, cap=MAX_GHOSTS, k=old.step)
+                self._tell_branch(CAPPED, cap=MAX_GHOSTS, mb=GHOST_BYTES // 2 ** 20, k=old.step)
         self.truncate_to_cursor()
         if ghost is not None:
             self._notify("branches_changed")
@@ -132,8 +135,10 @@ class Branching:
     def _add_branch(self, branch: Branch, index: int | None = None) -> list:
         """Into the list (at ``index``, default the end); returns the oldest ghosts the cap dropped."""
         self.branches.insert(len(self.branches) if index is None else index, branch)
-        dropped = self.branches[:max(len(self.branches) - MAX_GHOSTS, 0)]
-        del self.branches[:len(dropped)]
+        dropped = []
+        while len(self.branches) > 1 and (len(self.branches) > MAX_GHOSTS
+                                          or sum(b.nbytes for b in self.branches) > GHOST_BYTES):
+            dropped.append(self.branches.pop(0))
         return dropped
 
     def _tell_branch(self, template: str, **fields) -> None:

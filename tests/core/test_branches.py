@@ -181,6 +181,20 @@ def test_at_most_max_ghosts_are_kept_and_the_oldest_dropped_says_so():
     assert [b.step for b in s.branches] == [70, 60, 50, 10]
 
 
+def test_the_ghosts_memory_is_bounded(monkeypatch):
+    s = Session("opt4_1")
+    s.step(400)
+    s.set_cursor(300)
+    s.step(1)
+    one = s.branches[0].nbytes
+    monkeypatch.setattr(B, "GHOST_BYTES", 2 * one)
+    for k in (200, 100):
+        s.set_cursor(k)
+        s.step(1)
+    assert [b.step for b in s.branches] == [200, 100] and sum(b.nbytes for b in s.branches) <= 2 * one
+    assert s.messages[-1].template == B.CAPPED and s.messages[-1].fields["k"] == 300
+
+
 def test_keep_as_run_makes_the_ghost_a_run_that_trains_on_from_its_head():
     s = Session("opt4_1")
     s.step(200)
