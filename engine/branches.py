@@ -77,6 +77,12 @@ class Branch:
         """Each run's full-data loss at step k (its last step when k is past it)."""
         return [(r.label, float(r.losses([min(int(k), r.step)])[0])) for r in self.runs]
 
+    def differing(self, runs) -> list:
+        """The ghost's runs whose settings differ from the live run of their label (or that have
+        none): the others retrace the live steps exactly."""
+        live = {r.label: r.config for r in runs}
+        return [r for r in self.runs if live.get(r.label) != r.config]
+
     def fits(self, runs) -> bool:
         """Whether the ghost trains the live runs' model on their data (then it can be drawn
         with them and kept as a run)."""
@@ -167,7 +173,8 @@ class Branching:
 
     def keep_branch(self, index: int) -> list:
         """Ghost ``index``'s runs become runs of the comparison, labelled "label@step", trained on
-        from their heads by play like any run.  Returns their labels ([] when refused)."""
+        from their heads by play like any run: those whose settings differ from the live runs'
+        (all of them when none does).  Returns their labels ([] when refused)."""
         branch = self.branches[index]
         if self.comparison is None or not branch.fits(self.runs):
             self._tell_branch(NOT_KEPT, n=branch.number)
@@ -176,7 +183,7 @@ class Branching:
         labels = []
         with self.lock:
             taken = {r.label for r in self.runs}
-            for r in branch.runs:
+            for r in branch.differing(self.runs) or branch.runs:
                 label = base = f"{r.label}@{branch.step}"
                 i = 2
                 while label in taken:

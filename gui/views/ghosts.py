@@ -65,10 +65,10 @@ class GhostLayer:
         for b in getattr(s, "branches", []):
             if not b.fits(s.runs):
                 continue
+            differ = b.differing(s.runs)
             for i, r in enumerate(b.runs):
-                if r.label in live and s.runs[live.index(r.label)].config == r.config:
-                    continue
-                out.append((b, r, run_colour(live.index(r.label) if r.label in live else i)))
+                if any(r is d for d in differ):
+                    out.append((b, r, run_colour(live.index(r.label) if r.label in live else i)))
         return out
 
     def items(self) -> list:
