@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 
 from gui.i18n import LANGUAGE, tr
 from gui.style import run_colour
@@ -42,11 +42,13 @@ def ghost_steps(branch, run, n: int) -> np.ndarray:
     return branch.step + sample_steps(span, n)
 
 
-class GhostLayer:
-    """The ghost items of one view (``view.pi``, ``view.legend``, ``view.session``)."""
+class GhostLayer(QObject):
+    """The ghost items of one view (``view.pi``, ``view.legend``, ``view.session``); a child of
+    the view, so its connections go with it."""
     z = {"path": 10.6, "current": 13.6, "full": 1.5}     # above the live paths: dashes over a shared stretch
 
     def __init__(self, view):
+        super().__init__(view)
         self.view = view
         self.entries: list[tuple] = []          # (branch, run, {name: item}, legend text)
         s = view.session
