@@ -30,10 +30,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from . import branches as B
 from . import presets as P
 from . import session_file as SF
 from .config import Config, ConfigError, validate
-from . import branches as B
 from .run import Comparison, Run
 
 HISTORY_BYTES = 16 * 2 ** 20   # for all runs together; older history is thinned beyond it
