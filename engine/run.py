@@ -346,7 +346,24 @@ class Run(History, RunReadout):   # history: engine.history; the public reads: e
         """The rate the current settings give to updates with these global steps."""
         return learning_rates(self.config.optimizer.lr, self.config.schedule, steps)
 
-
+    def clone(self, label: str | None = None) -> "Run":
+        """An independent copy of the run as it is (its whole history, trimmed to the rows in
+        use), to train on or keep as it is; the problem (data, read-only) and the kernels are
+        shared.  ``label``: the copy's (default: the same)."""
+        import copy
+        memo = {id(self.problem): self.problem}
+        for seg in self._segments:          # compiled kernels are not copied
+            memo[id(seg.kernel)] = seg.kernel
+        h, self._h = self._h, None
+        try:
+            new = copy.deepcopy(self, memo)
+        finally:
+            self._h = h
+        n = max(self._len, 1)
+        new._h = {key: arr[:n].copy() for key, arr in h.items()}
+        new._cap = n
+        new.label = self.label if label is None else label
+        return new
 
 
 class Comparison:

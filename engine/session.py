@@ -16,6 +16,9 @@ template and its fields, so the owner can translate it).  Headless, messages col
 A trainer thread may advance the runs: it does so under ``lock`` and stops early when
 ``interrupt[0]`` is set (``locked_now``).  The session has no play state of its own: ``playing``
 is False and ``pause()`` does nothing; the Qt adapter overrides both.
+
+Nothing is discarded unseen (``engine.branches``): a future past the cursor that stepping, playing
+or a setting would discard becomes a ghost branch; a reset or restart can be undone (``undo``).
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from . import branches as B
 from . import presets as P
 from . import session_file as SF
 from .config import Config, ConfigError, validate
@@ -39,7 +43,7 @@ DEMO_FIXED = "{preset} is a scripted demo: its settings are fixed"
 ALL_FINISHED = "every run has reached its step count; raise 'steps' or press R to reset"
 DIVERGED = ("run '{label}' diverged at step {k}: the loss or θ became non-finite — the learning rate "
             "({lr} at step {k}) is likely too large for this problem")
-TEMPLATES = (DEMO_FIXED, ALL_FINISHED, DIVERGED)
+TEMPLATES = (DEMO_FIXED, ALL_FINISHED, DIVERGED) + B.TEMPLATES
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ def _plain(value):
     return list(value) if isinstance(value, tuple) else value
 
 
-class Session:
+class Session(B.Branching):   # forks, ghost branches and the undo: engine.branches
     """The runs a window (or a script) shows, the step it shows, and how settings change."""
 
     def __init__(self, preset: str = "opt4_1", history_bytes: int | None = HISTORY_BYTES):
@@ -111,11 +115,12 @@ class Session:
         self.lock = threading.RLock()
         self.interrupt = np.zeros(1, np.int64)   # set: a training kernel stops early (locked_now)
         self._reported: dict[str, int] = {}
+        self.branches: list[B.Branch] = []   # ghost branches (engine.branches)
         self._build()
 
     # --- what the owner hears (overridden by gui.session) -----------------------------------------
     def _notify(self, event: str, *args) -> None:
-        """"rebuilt" | "frame" | "config_changed" (label); headless: nothing."""
+        """"rebuilt" | "frame" | "config_changed" (label) | "branches_changed"; headless: nothing."""
 
     def _tell(self, message: Message) -> None:
         self.messages.append(message)
@@ -178,6 +183,7 @@ class Session:
         total = self.history_bytes if history_bytes == -1 else history_bytes
         per_run = None if total is None else total // max(len(runs), 1)
         self.changes = []
+        self.forget_branches()
         self.comparison = Comparison(self.preset.name, base, runs, per_run) if self.preset.kind == "race" else None
         self.cursor = 0
         self._notify("rebuilt")
@@ -207,6 +213,7 @@ class Session:
     def reset(self) -> None:
         """Every run back to its start (settings kept)."""
         self.pause()
+        self.keep_discarded("reset")
         for r in self.runs:
             r.truncate(0)
         self.cursor = 0
@@ -223,6 +230,7 @@ class Session:
             if self.comparison is None:
                 return
             self.pause()
+            self.keep_discarded("restart")
             base = replace(self.base, init=replace(self.base.init, start=tuple(map(float, theta))))
             for r in self.runs:
                 r.config = replace(r.config, init=base.init)
@@ -253,8 +261,10 @@ class Session:
         restart = any(restarts(r, cfg) for r, cfg in zip(targets, new))
         old = targets[0].config.get(path) if targets else None
         with self.lock:    # a trainer may be training: change settings between its chunks
-            if self.cursor < self.head and not self.playing:
-                self.truncate_to_cursor()
+            if restart:
+                self.keep_discarded("restart")
+            elif self.cursor < self.head and not self.playing:   # the future becomes a ghost branch
+                self.set_aside("setting", path=path, label=label or "", old=_plain(old), new=_plain(value))
             try:
                 for r, cfg in zip(targets, new):
                     r.set_config(cfg)
@@ -296,6 +306,7 @@ class Session:
             self.comparison = comparison
             self.cursor = min(int(doc.step), self.head)
             self.changes = list(doc.changes)
+            self.forget_branches()
         self._notify("rebuilt")
         self._notify("config_changed", "")
         self._notify("frame")
@@ -315,7 +326,7 @@ class Session:
         if not self.runs or n <= 0:
             return
         self.pause()
-        self.truncate_to_cursor()
+        self.set_aside("stepped")
         self.advance_all(n)
         self.cursor = self.head
         self.report_divergences()

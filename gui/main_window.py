@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QTabBar, QVBoxLayout, QWidget
 
 from gui import window_geometry as G
+from gui.branches_panel import install_branches
 from gui.draw_rate import DrawTurns
 from gui.export_menu import install_export_menu
 from gui.guide_panel import GuidePanel
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         install_lessons(self, session)                   # sets self.lesson_runner, lesson_panel, lesson_dock
         install_slow_motion(self)                        # sets self.slow_motion, slow_motion_dock ("." / ",")
         install_presenter(self)                          # sets self.presenter (View → Presenter mode, F11)
+        install_branches(self)                           # sets self.branches_panel, branches_dock, edit_menu (Ctrl+Z)
         install_help_menu(self)                          # sets self.help_menu and self.welcome
         for part in (self.transport, self.status, self.inspector, *self.views.values()):
             self.draw_turns.adopt(part)

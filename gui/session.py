@@ -40,6 +40,7 @@ class Session(EngineSession, QObject):
     ticked = Signal()                 # a play tick sent its frame: the views due draw now (under the lock)
     playing_changed = Signal(bool)    # playing?
     config_changed = Signal(str)      # run label ("" = all runs)
+    branches_changed = Signal()       # a ghost branch was made, dropped, kept or restored (engine.branches)
     message = Signal(str, str)        # (level: info|warning|error|diverged, one-line text)
     ready = Signal()                  # the engine serves (numpy until compiled); views may compute
     compile_progress = Signal(str, int, int)  # (kernel being compiled, kernels done, kernels to compile)
@@ -67,7 +68,7 @@ class Session(EngineSession, QObject):
 
     # --- the engine session's hooks ---------------------------------------------------------------
     def _notify(self, event: str, *args) -> None:
-        getattr(self, event).emit(*args)       # rebuilt | frame | config_changed
+        getattr(self, event).emit(*args)       # rebuilt | frame | config_changed | branches_changed
 
     def _tell(self, msg: Message) -> None:
         self.message.emit(msg.level, message_text(msg))
@@ -184,10 +185,10 @@ class Session(EngineSession, QObject):
         if self.speed <= SYNC_LIMIT:
             active = [r for r in self.runs if not r.finished]
             if active:
-                self.truncate_to_cursor()
+                self.set_aside("played")
                 self.advance_all(self._due_updates(), play=True)
         elif self._trainer is None or not self._trainer.go.is_set():
-            self.truncate_to_cursor()
+            self.set_aside("played")
             if self._trainer is None:
                 self._trainer = Trainer(self)
                 self._trainer.start()

@@ -12,6 +12,7 @@ from engine.registry import REGULARIZERS
 from gui.i18n import tr
 from gui.style import run_colour
 from gui.views.common import MAX_POINTS, ViewBase, drawable, sample_steps, set_labels
+from gui.views.ghosts import LossGhosts
 from gui.views.legend import mark_coinciding
 from gui.views.overlays import path_width
 from gui.views.ranges import DivergenceLabel
@@ -84,6 +85,7 @@ class LossView(ViewBase):
         self.pi.scene().sigMouseMoved.connect(self._on_scene_moved)
         self._drop_lines: list[pg.InfiniteLine] = []
         session.config_changed.connect(self._on_session_config_changed)
+        self.ghosts = LossGhosts(self)       # ghost branches, dashed (gui.views.ghosts)
         self._connect()
 
     def _on_session_rebuilt(self) -> None:
@@ -184,6 +186,7 @@ class LossView(ViewBase):
             if "penalty" in items:
                 pen = run.penalties(steps)
                 self._set(items["penalty"], steps, pen, log, run.label)
+        self.ghosts.draw()
         for run, items, lab in zip(self.session.runs, self._items, self._div_labels):
             lab.show_at(self.pi.vb, run, *items["full"].getData())
         mark_coinciding(self.legend, self.pi.vb, [(items["full"], text, items["full"].getData())

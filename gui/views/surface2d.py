@@ -19,6 +19,7 @@ from gui.i18n import tr
 from gui.style import run_colour
 from gui.views import surface2d_compute as C, surface_data as D
 from gui.views.common import MAX_PATH, MAX_PATH_PLAYING, ViewBase, drawable, legend, path_rows, set_labels, style_plot
+from gui.views.ghosts import SurfaceGhosts
 from gui.views.jobs import JobRunner
 from gui.views.legend import mark_coinciding
 from gui.views.surface2d_layers import SurfaceLayers
@@ -80,6 +81,7 @@ class Surface2DView(SurfaceLayers, SurfaceMouse, ViewBase):
         self.runner = JobRunner(self)
         self.runner.finished.connect(self._on_runner_finished)
         self.runner.failed.connect(self._on_runner_failed)
+        self.ghosts = SurfaceGhosts(self)    # ghost branches, dimmed (gui.views.ghosts)
         self._connect_mouse()        # hover read-out, click to set the start (surface2d_mouse)
         self._connect()
 
@@ -264,6 +266,7 @@ class Surface2DView(SurfaceLayers, SurfaceMouse, ViewBase):
             if m.any():
                 outside |= not (self._inside(lx[m].min(), ly[m].min()) and self._inside(lx[m].max(), ly[m].max()))
             div.show_at(self.pi.vb, run, x[drawable(x, y)], y[drawable(x, y)])
+        self.ghosts.draw()
         mark_coinciding(self.legend, self.pi.vb, entries)      # (a label changes only when the answer does)
         if self._user_range:        # the user panned or zoomed: "fit view" (F) brings the fit back
             return
@@ -290,7 +293,8 @@ class Surface2DView(SurfaceLayers, SurfaceMouse, ViewBase):
         self.backdrop.freeze() if playing else self.backdrop.thaw()
 
     def _moving_items(self) -> list:
-        return [it for items in self._run_items for it in items.values()] + self._div_labels + [self.legend]
+        return [it for items in self._run_items for it in items.values()] + self._div_labels + [self.legend] \
+            + self.ghosts.items()
 
     def _coords(self, run, th: np.ndarray, rows, ema: bool = False) -> tuple[np.ndarray, np.ndarray]:
         if self.kind == "exact":

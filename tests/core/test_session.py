@@ -40,12 +40,13 @@ def test_a_rate_applies_from_the_cursor_and_is_logged():
     before = [r.theta_history[40].copy() for r in s.runs]
     s.events.clear()
     assert s.set_value("optimizer.lr", 0.01, "gd")
-    assert s.head == 40 and s.cursor == 40                      # the future past the cursor is gone
+    assert s.head == 40 and s.cursor == 40                      # the future past the cursor: a ghost
+    assert len(s.branches) == 1 and s.branches[0].head == 100
     assert s.run_config("gd").optimizer.lr == 0.01
     assert [np.array_equal(b, r.theta_history[40]) for b, r in zip(before, s.runs)] == [True] * 3
     assert s.changes == [{"step": 40, "label": "gd", "path": "optimizer.lr", "value": 0.01,
                           "old": s.preset.run_config("gd").optimizer.lr}]
-    assert s.events == [("config_changed", "gd"), ("frame",)]
+    assert s.events == [("branches_changed",), ("config_changed", "gd"), ("frame",)]
 
 
 def test_a_model_change_restarts_every_run_and_clears_the_log():
