@@ -36,6 +36,10 @@ import numpy as np
 
 from . import trajectory
 
+# how θ* is known (English templates: a window translates them with their fields)
+LEAST_SQUARES = "least squares"
+RIDGE = "ridge least squares (λ = {lam})"
+KNOWN_MINIMUM = "known minimum of {name}"
 TOL = 1e-3         # ‖θ − θ*‖∞ below this counts as there
 REL = 1e-6         # the loss counts as no longer falling when within this relative gap of its best to come
 
@@ -58,23 +62,27 @@ class Result:
     exact: bool = True              # False: a thinned history needed more replay than the budget
     tol: float = TOL
     rel: float = REL
+    how: tuple = ("", {})           # theta_star_how as (English template, its fields)
 
 
 # --- θ* -------------------------------------------------------------------------------------------
 def known_minimum(run) -> tuple[np.ndarray | None, str]:
     """(θ*, how it is known) for the run's loss as trained (with its regulariser), or (None, "")."""
+    star, (template, fields) = _known_minimum(run)
+    return star, template.format(**fields)
+
+
+def _known_minimum(run) -> tuple[np.ndarray | None, tuple[str, dict]]:
     p, cfg = run.problem, run.config
     reg = cfg.reg.kind if cfg.reg.lam > 0 else "none"
     if p.objective:
-        if reg != "none":
-            return None, ""
-        m = p.minimum()
-        return (None, "") if m is None else (m, f"known minimum of {cfg.data.name}")
+        m = p.minimum() if reg == "none" else None
+        return (None, ("", {})) if m is None else (m, (KNOWN_MINIMUM, {"name": cfg.data.name}))
     lay = p.layout
     if lay.layers != 1 or lay.activations[0] != "identity" or cfg.loss.name != "mse" or reg not in ("none", "l2"):
-        return None, ""
+        return None, ("", {})
     return least_squares(p.X, p.Y, lay.bias, cfg.reg.lam if reg == "l2" else 0.0), \
-        ("least squares" if reg == "none" else f"ridge least squares (λ = {cfg.reg.lam:g})")
+        ((LEAST_SQUARES, {}) if reg == "none" else (RIDGE, {"lam": f"{cfg.reg.lam:g}"}))
 
 
 def least_squares(X: np.ndarray, Y: np.ndarray, bias: bool, lam: float = 0.0) -> np.ndarray:
@@ -162,18 +170,18 @@ def run_result(run, tol: float = TOL, rel: float = REL, budget: float = math.inf
     loss = float(run.losses([k])[0])
     ema = float(run.losses([k], ema=True)[0]) if run.config.ema.enabled else None
     total = loss + float(run.penalties([k])[0]) if run.regularised else None
-    star, how = known_minimum(run)
+    star, how = _known_minimum(run)
     dist = to_tol = None
     exact = True
     if star is not None and star.shape == run.theta.shape:
         dist = float(np.max(np.abs(run.theta_history[-1] - star)))
         to_tol, exact = steps_to_tol(run, star, tol, budget)
     else:
-        star, how = None, ""
+        star, how = None, ("", {})
     plateau, plateau_exact = plateau_step(run, rel, budget)
     us = run.engine_seconds / k * 1e6 if k > 0 else None
-    return Result(run.label, run.config.optimizer.name, k, loss, ema, total, star, how, dist, to_tol,
-                  plateau, us, run.diverged_at, exact and plateau_exact, tol, rel)
+    return Result(run.label, run.config.optimizer.name, k, loss, ema, total, star, how[0].format(**how[1]), dist,
+                  to_tol, plateau, us, run.diverged_at, exact and plateau_exact, tol, rel, how)
 
 
 def results(runs, tol: float = TOL, rel: float = REL, budget: float = math.inf) -> list[Result]:
@@ -219,3 +227,27 @@ def results_line(d: dict) -> str:
     if not d["exact"]:
         parts.append("(estimated from the kept history rows)")
     return "; ".join(parts)
+
+
+CSV_COLUMNS = ("label", "optimizer", "steps", "loss", "ema_loss", "total_loss", "theta_star", "theta_star_how",
+               "distance", "tol", "steps_to_tol", "plateau_at", "rel", "us_per_step", "diverged_at", "exact")
+
+
+def csv_rows(rows: list[Result]) -> list[list[str]]:
+    """The table as CSV rows (a header, then one row per run): numbers in full (repr), an empty
+    cell for "none", θ* as its values separated by spaces."""
+    def cell(v) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, list):
+            return " ".join(repr(float(x)) for x in v)
+        if isinstance(v, float):
+            return repr(v) if math.isfinite(v) else ""
+        return str(v)
+    out = [list(CSV_COLUMNS)]
+    for r in rows:
+        d = as_dict(r)
+        out.append([cell(d[c]) for c in CSV_COLUMNS])
+    return out

@@ -1,0 +1,265 @@
+"""The Results panel: one table row per run (engine.results) — steps, final losses, ‖θ − θ*‖∞ and
+the step from which it stays below 1e-3 where θ* is known, the step the loss stops falling, the
+engine's µs per step, the step a run diverged at.  Copy (the button or Ctrl+C) puts the table on
+the clipboard as tab-separated text; File → Export all views writes it as results.csv.
+
+While playing it refreshes at most every ``PLAYING_EVERY_S`` from the kept history rows only (the
+losses are cached: cheap).  When play stops, a figure that a thinned history can only estimate
+(shown "≈") is made exact off the GUI thread: a copy of the runs (``engine.results.snapshot``) is
+replayed in a background job and the table shows the exact figures when it is done.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QHeaderView, QLabel, QPushButton, QSizePolicy, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from engine import results as R
+from gui.draw_rate import RefreshWhilePlaying
+from gui.i18n import LANGUAGE, tr
+from gui.views.jobs import JobRunner
+from gui.widgets import FlowLayout
+
+PLAYING_EVERY_S = 0.5     # the table while playing: at most twice a second
+
+
+def fmt_number(v, digits: int = 6) -> str:
+    return "—" if v is None or not np.isfinite(v) else f"{v:.{digits}g}"
+
+
+class ResultsPanel(RefreshWhilePlaying, QWidget):
+    def __init__(self, session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.rows: list[R.Result] = []       # what the table shows
+        self._key = None                     # the runs' state the rows describe
+        self._exact_key = None               # the state an exact job was asked for
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_button = QPushButton()
+        self.copy_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)       # the keys stay with the window
+        self.copy_button.clicked.connect(self.copy)
+        self.table = QTableWidget(0, 0)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setMinimumSize(120, 60)
+        self.action_copy = QAction(self)
+        self.action_copy.setShortcut(QKeySequence.StandardKey.Copy)
+        self.action_copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.action_copy.triggered.connect(self.copy)
+        self.addAction(self.action_copy)
+        top = FlowLayout()          # wraps when narrow: the panel never widens its column
+        top.addWidget(self.copy_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.note)
+        self.jobs = JobRunner(self)
+        self.jobs.finished.connect(self._on_jobs_finished)
+        session.rebuilt.connect(self._on_session_changed)
+        session.config_changed.connect(self._on_session_changed)
+        session.frame.connect(self._on_session_frame)
+        session.ready.connect(self._on_session_frame)
+        session.playing_changed.connect(self._on_session_playing_changed)
+        LANGUAGE.changed.connect(self._on_language_changed)
+        self.retranslate()
+
+    # --- texts ---------------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        self.copy_button.setText(tr("Copy table"))
+        self.copy_button.setToolTip(tr("Copy the table as tab-separated text (Ctrl+C)"))
+        self.action_copy.setText(tr("Copy results table"))
+        self._show()
+
+    def _on_language_changed(self, _code: str) -> None:
+        self.retranslate()
+
+    # --- computing -----------------------------------------------------------------------------
+    def _state_key(self):
+        return tuple((id(r), r.step, r.config, r.diverged_at, len(r.steps_history)) for r in self.session.runs)
+
+    def refresh(self, force: bool = False) -> None:
+        if not force and not self.isVisible():
+            return
+        s = self.session
+        now = time.perf_counter()
+        if s.playing and not force and now - self._last < PLAYING_EVERY_S:
+            return
+        self._last = now
+        if not s.runs or not s.is_ready:
+            self.rows, self._key = [], None
+            self._show()
+            return
+        key = self._state_key()
+        if key == self._key and (s.playing or all(r.exact for r in self.rows)):
+            return
+        if key != self._key:
+            self.rows = R.results(s.runs, budget=0)        # the kept rows only: cheap
+            self._key = key
+            self._show()
+        if not s.playing and not all(r.exact for r in self.rows) and self._exact_key != key:
+            self._exact_key = key
+            snaps = [R.snapshot(r) for r in s.runs]
+            self.jobs.submit(lambda snaps=snaps, key=key: (key, R.results(snaps)))
+
+    def _on_jobs_finished(self, result) -> None:
+        key, rows = result
+        if key == self._key:
+            self.rows = rows
+            self._show()
+
+    def compute_now(self) -> list[R.Result]:
+        """Every figure exact, now (on this thread): the rows shown afterwards."""
+        with self.session.reading():
+            self.rows = R.results(self.session.runs)
+            self._key = self._state_key()
+        self._show()
+        return self.rows
+
+    # --- the table -----------------------------------------------------------------------------
+    def columns(self) -> list[tuple[str, object]]:
+        """(header, function of a Result giving the cell's text) for the columns that apply."""
+        rows = self.rows
+        cols = [(tr("run"), lambda r: r.label), (tr("steps\ntrained"), lambda r: str(r.steps)),
+                (tr("loss"), lambda r: fmt_number(r.loss, 7))]
+        if any(r.ema_loss is not None for r in rows):
+            cols.append((tr("EMA loss"), lambda r: fmt_number(r.ema_loss, 7)))
+        if any(r.total_loss is not None for r in rows):
+            cols.append((tr("loss + penalty"), lambda r: fmt_number(r.total_loss, 7)))
+        if any(r.theta_star is not None for r in rows):
+            cols.append(("‖θ − θ*‖∞", lambda r: fmt_number(r.distance, 3)))
+            tol = f"{rows[0].tol:g}"
+            cols.append((tr("steps until\n‖θ − θ*‖∞ < {tol}", tol=tol), self._steps_to_tol))
+        cols.append((tr("loss stops\nfalling at step"), self._plateau))
+        cols.append((tr("engine\nµs / step"), lambda r: fmt_number(r.us_per_step, 3)))
+        if any(r.diverged_at is not None for r in rows):
+            cols.append((tr("diverged\nat step"), lambda r: "—" if r.diverged_at is None else str(r.diverged_at)))
+        return cols
+
+    @staticmethod
+    def _approx(r: R.Result, text: str) -> str:
+        return text if r.exact else "≈ " + text
+
+    def _steps_to_tol(self, r: R.Result) -> str:
+        if r.theta_star is None:
+            return "—"
+        return self._approx(r, tr("not yet") if r.steps_to_tol is None else str(r.steps_to_tol))
+
+    def _plateau(self, r: R.Result) -> str:
+        return self._approx(r, tr("still falling") if r.plateau_at is None else str(r.plateau_at))
+
+    def cells(self) -> tuple[list[str], list[list[str]]]:
+        """(headers, rows of cell texts) as the table shows them."""
+        cols = self.columns()
+        return [h for h, _ in cols], [[f(r) for _, f in cols] for r in self.rows]
+
+    def _show(self) -> None:
+        headers, cells = self.cells()
+        t = self.table
+        if t.columnCount() != len(headers):
+            t.setColumnCount(len(headers))
+        t.setHorizontalHeaderLabels(headers)
+        if t.rowCount() != len(cells):
+            t.setRowCount(len(cells))
+        for i, row in enumerate(cells):
+            for j, text in enumerate(row):
+                item = t.item(i, j)
+                if item is None:
+                    item = QTableWidgetItem(text)
+                    if j > 0:
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    t.setItem(i, j, item)
+                elif item.text() != text:
+                    item.setText(text)
+        self.note.setText(self._note_text())
+
+    def _note_text(self) -> str:
+        s = self.session
+        if not s.runs:
+            return tr("No runs in this preset.")
+        if not s.is_ready:
+            return tr("Getting the engine ready…")
+        parts = []
+        star = next((r for r in self.rows if r.theta_star is not None), None)
+        if star is not None:
+            vals = ", ".join(f"{v:.7g}" for v in star.theta_star)
+            template, fields = star.how
+            parts.append(tr("θ* = [{v}] ({how}).", v=vals, how=tr(template, **fields)))
+        else:
+            parts.append(tr("θ* is not known for this model: the loss tells when training stops helping."))
+        parts.append(tr("“Stops falling”: the first step whose full-data loss is within a relative {rel:g} of "
+                        "the lowest loss still to come.", rel=R.REL))
+        if any(not r.exact for r in self.rows):
+            parts.append(tr("≈: estimated from the kept history rows; exact when play stops."))
+        return " ".join(parts)
+
+    # --- copy ----------------------------------------------------------------------------------
+    def tsv(self) -> str:
+        headers, cells = self.cells()
+        lines = ["\t".join(h.replace("\n", " ") for h in headers)]
+        lines += ["\t".join(row) for row in cells]
+        return "\n".join(lines) + "\n"
+
+    def copy(self) -> None:
+        self.refresh(force=True)
+        QApplication.clipboard().setText(self.tsv())
+
+    # --- session -------------------------------------------------------------------------------
+    def _on_session_changed(self, *_args) -> None:
+        self._key = self._exact_key = None
+        self.jobs.cancel()
+        self.refresh()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        try:
+            self.refresh()
+        except Exception:  # noqa: BLE001 - an exception here would take the window down
+            pass
+
+    def shutdown(self) -> None:
+        self.jobs.cancel()
+        self.jobs.wait(5000)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override (the window's events)
+        try:
+            if event.type() == QEvent.Type.Close:
+                self.shutdown()
+        except Exception:  # noqa: BLE001 - an exception here would take the window down
+            pass
+        return False
+
+
+def install_results(window) -> None:
+    """The Results dock (tabbed with the views under the loss curve), its View-menu entry and
+    its draw turns.  Sets window.results and window.results_dock."""
+    from gui.main_window import STATE_VERSION    # (main_window imports this module)
+    panel = ResultsPanel(window.session)
+    dock = window._dock("dock_results", "Results", panel)
+    dock.setMinimumSize(160, 120)
+    group = window.view_docks[2:3] or window.view_docks[-1:]     # the views tabbed under the loss curve
+    if group:
+        window.tabifyDockWidget(group[0], dock)
+        group[0].raise_()               # tabifying made it current: the views' front tab stays
+    else:
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    window._default_state = window.saveState(STATE_VERSION)   # View → Reset layout includes it
+    window.results, window.results_dock = panel, dock
+    window.draw_turns.adopt(panel)
+    entry = QAction(window)
+    entry.triggered.connect(lambda _=False: window.bring_forward(dock))
+    window.panel_actions["dock_results"] = entry
+    separator = next((a for a in window.view_menu.actions() if a.isSeparator()), None)
+    window.view_menu.insertAction(separator, entry)
+    entry.setText(tr("Results"))
+    window.installEventFilter(panel)     # the window closing: the background job is waited for
+
