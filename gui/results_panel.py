@@ -25,10 +25,16 @@ from gui.views.jobs import JobRunner
 from gui.widgets import FlowLayout
 
 PLAYING_EVERY_S = 0.5     # the table while playing: at most twice a second
+COLUMN_MARGIN = 10        # px beside a column's widest text
 
 
 def fmt_number(v, digits: int = 6) -> str:
     return "—" if v is None or not np.isfinite(v) else f"{v:.{digits}g}"
+
+
+def fmt_us(v) -> str:
+    """µs per step: 0.438, 6.16, 700, 1470 (no exponent)."""
+    return "—" if v is None or not np.isfinite(v) else f"{v:.0f}" if v >= 100 else f"{v:.3g}"
 
 
 class ResultsPanel(RefreshWhilePlaying, QWidget):
@@ -47,10 +53,11 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
         self.copy_button.clicked.connect(self.copy)
         self.table = QTableWidget(0, 0)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setMinimumSize(120, 60)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)     # compact rows
         self.action_copy = QAction(self)
         self.action_copy.setShortcut(QKeySequence.StandardKey.Copy)
         self.action_copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -126,23 +133,34 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
         return self.rows
 
     # --- the table -----------------------------------------------------------------------------
-    def columns(self) -> list[tuple[str, object]]:
-        """(header, function of a Result giving the cell's text) for the columns that apply."""
+    def columns(self, compact: bool = False) -> list[tuple[str, object, str]]:
+        """(header, function of a Result giving the cell's text, header tooltip) for the columns
+        that apply; ``compact`` (the table on screen) leaves out the steps when every run is at
+        the same step (the note says it), so the columns fit beside the surface at 1366×768."""
         rows = self.rows
-        cols = [(tr("run"), lambda r: r.label), (tr("steps\ntrained"), lambda r: str(r.steps)),
-                (tr("loss"), lambda r: fmt_number(r.loss, 7))]
+        cols = [(tr("run"), lambda r: r.label, "")]
+        if not (compact and self.same_step() is not None):
+            cols.append((tr("steps\ntrained"), lambda r: str(r.steps), tr("updates applied so far")))
+        cols += [(tr("loss"), lambda r: fmt_number(r.loss), tr("full-data loss at the last step (without the penalty)"))]
         if any(r.ema_loss is not None for r in rows):
-            cols.append((tr("EMA loss"), lambda r: fmt_number(r.ema_loss, 7)))
+            cols.append((tr("EMA loss"), lambda r: fmt_number(r.ema_loss), tr("full-data loss at the EMA shadow θ")))
         if any(r.total_loss is not None for r in rows):
-            cols.append((tr("loss + penalty"), lambda r: fmt_number(r.total_loss, 7)))
+            cols.append((tr("loss +\npenalty"), lambda r: fmt_number(r.total_loss),
+                         tr("the loss the optimiser minimises: full-data loss plus the regulariser")))
         if any(r.theta_star is not None for r in rows):
-            cols.append(("‖θ − θ*‖∞", lambda r: fmt_number(r.distance, 3)))
             tol = f"{rows[0].tol:g}"
-            cols.append((tr("steps until\n‖θ − θ*‖∞ < {tol}", tol=tol), self._steps_to_tol))
-        cols.append((tr("loss stops\nfalling at step"), self._plateau))
-        cols.append((tr("engine\nµs / step"), lambda r: fmt_number(r.us_per_step, 3)))
+            cols.append(("‖θ−θ*‖∞", lambda r: fmt_number(r.distance, 3),
+                         tr("largest distance of a parameter from θ* at the last step")))
+            cols.append((tr("steps until\n‖θ−θ*‖∞\n< {tol}", tol=tol), self._steps_to_tol,
+                         tr("the first step from which every later step has ‖θ − θ*‖∞ < {tol}", tol=tol)))
+        cols.append((tr("loss stops\nfalling\nat step"), self._plateau,
+                     tr("the first step whose full-data loss is within a relative {rel:g} of the lowest loss "
+                        "still to come", rel=R.REL)))
+        cols.append((tr("engine\nµs / step"), lambda r: fmt_us(r.us_per_step),
+                     tr("the engine's time per update, in microseconds")))
         if any(r.diverged_at is not None for r in rows):
-            cols.append((tr("diverged\nat step"), lambda r: "—" if r.diverged_at is None else str(r.diverged_at)))
+            cols.append((tr("diverged\nat step"), lambda r: "—" if r.diverged_at is None else str(r.diverged_at),
+                         tr("the update that made the loss or θ non-finite")))
         return cols
 
     @staticmethod
@@ -157,17 +175,26 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
     def _plateau(self, r: R.Result) -> str:
         return self._approx(r, tr("still falling") if r.plateau_at is None else str(r.plateau_at))
 
-    def cells(self) -> tuple[list[str], list[list[str]]]:
-        """(headers, rows of cell texts) as the table shows them."""
-        cols = self.columns()
-        return [h for h, _ in cols], [[f(r) for _, f in cols] for r in self.rows]
+    def same_step(self) -> int | None:
+        """The step every run is at, when they all are at the same one."""
+        steps = {r.steps for r in self.rows}
+        return steps.pop() if len(steps) == 1 else None
+
+    def cells(self, compact: bool = False) -> tuple[list[str], list[list[str]]]:
+        """(headers, rows of cell texts): every column (Copy), or ``compact`` as the table shows them."""
+        cols = self.columns(compact)
+        return [h for h, _, _ in cols], [[f(r) for _, f, _ in cols] for r in self.rows]
 
     def _show(self) -> None:
-        headers, cells = self.cells()
+        cols = self.columns(compact=True)
+        headers, cells = self.cells(compact=True)
         t = self.table
         if t.columnCount() != len(headers):
             t.setColumnCount(len(headers))
-        t.setHorizontalHeaderLabels(headers)
+        for j, (head, _, tip) in enumerate(cols):
+            item = QTableWidgetItem(head)
+            item.setToolTip(tip)
+            t.setHorizontalHeaderItem(j, item)
         if t.rowCount() != len(cells):
             t.setRowCount(len(cells))
         for i, row in enumerate(cells):
@@ -180,7 +207,17 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
                     t.setItem(i, j, item)
                 elif item.text() != text:
                     item.setText(text)
+        self._fit_columns(headers, cells)
         self.note.setText(self._note_text())
+
+    def _fit_columns(self, headers: list[str], cells: list[list[str]]) -> None:
+        """Each column as wide as its widest line plus a small margin (Qt's own fit adds ~25 px
+        a column: with them the table no longer fits beside the surface at 1366×768)."""
+        fm, hfm = self.table.fontMetrics(), self.table.horizontalHeader().fontMetrics()
+        for j, head in enumerate(headers):
+            w = max([hfm.horizontalAdvance(line) for line in head.split("\n")]
+                    + [fm.horizontalAdvance(row[j]) for row in cells])
+            self.table.setColumnWidth(j, w + COLUMN_MARGIN)
 
     def _note_text(self) -> str:
         s = self.session
@@ -189,6 +226,8 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
         if not s.is_ready:
             return tr("Getting the engine ready…")
         parts = []
+        if self.same_step() is not None:
+            parts.append(tr("Every run at step {k}.", k=self.same_step()))
         star = next((r for r in self.rows if r.theta_star is not None), None)
         if star is not None:
             vals = ", ".join(f"{v:.7g}" for v in star.theta_star)
@@ -196,8 +235,6 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
             parts.append(tr("θ* = [{v}] ({how}).", v=vals, how=tr(template, **fields)))
         else:
             parts.append(tr("θ* is not known for this model: the loss tells when training stops helping."))
-        parts.append(tr("“Stops falling”: the first step whose full-data loss is within a relative {rel:g} of "
-                        "the lowest loss still to come.", rel=R.REL))
         if any(not r.exact for r in self.rows):
             parts.append(tr("≈: estimated from the kept history rows; exact when play stops."))
         return " ".join(parts)

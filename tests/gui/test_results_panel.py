@@ -26,26 +26,33 @@ def test_one_row_per_run_with_the_engines_numbers_and_copy_gives_them_as_tsv(qtb
     s.step(8000)
     engine_rows = R.results(s.runs)
     qtbot.waitUntil(lambda: panel.table.rowCount() == 3 and bool(panel.rows) and panel.rows[0].steps == 8000)
-    headers, cells = panel.cells()
-    col = {h: i for i, h in enumerate(headers)}
-    assert "steps until\n‖θ − θ*‖∞ < 0.001" in col and "engine\nµs / step" in col
+    shown, _ = panel.cells(compact=True)        # on screen: the runs' common step is in the note
+    col = {h: i for i, h in enumerate(shown)}
+    assert "steps until\n‖θ−θ*‖∞\n< 0.001" in col and "engine\nµs / step" in col and "steps\ntrained" not in col
+    assert [panel.table.horizontalHeaderItem(j).text() for j in range(panel.table.columnCount())] == shown
+    assert "Every run at step 8000." in panel.note.text()
     for i, r in enumerate(engine_rows):
         assert panel.table.item(i, 0).text() == r.label == s.runs[i].label
-        assert panel.table.item(i, col["steps\ntrained"]).text() == "8000"
-        assert panel.table.item(i, col["loss"]).text() == f"{r.loss:.7g}"
-        assert panel.table.item(i, col["‖θ − θ*‖∞"]).text() == f"{r.distance:.3g}"
+        assert panel.table.item(i, col["loss"]).text() == f"{r.loss:.6g}"
+        assert panel.table.item(i, col["‖θ−θ*‖∞"]).text() == f"{r.distance:.3g}"
         want = "not yet" if r.steps_to_tol is None else str(r.steps_to_tol)
-        assert panel.table.item(i, col["steps until\n‖θ − θ*‖∞ < 0.001"]).text() == want
+        assert panel.table.item(i, col["steps until\n‖θ−θ*‖∞\n< 0.001"]).text() == want
     by = {r.label: r for r in engine_rows}
     assert by["momentum"].steps_to_tol == 3547 and by["gd"].steps_to_tol is None
     assert "θ* = [1.004309, 0.9948288] (least squares)" in panel.note.text()
 
+    headers, cells = panel.cells()              # Copy: every column
     QApplication.clipboard().clear()
     qtbot.mouseClick(panel.copy_button, Qt.MouseButton.LeftButton)
     lines = QApplication.clipboard().text().splitlines()
     assert lines[0].split("\t") == [h.replace("\n", " ") for h in headers]
     assert [ln.split("\t") for ln in lines[1:]] == cells
-    assert lines[2].split("\t")[col["steps until\n‖θ − θ*‖∞ < 0.001"]] == "3547"
+    tsv = {h: [ln.split("\t")[j] for ln in lines[1:]] for j, h in enumerate(lines[0].split("\t"))}
+    assert tsv["steps trained"] == ["8000"] * 3 and tsv["run"] == ["gd", "momentum", "adam"]
+    assert tsv["steps until ‖θ−θ*‖∞ < 0.001"] == [str(r.steps_to_tol) if r.steps_to_tol else "not yet"
+                                                   for r in engine_rows] == ["not yet", "3547", "5965"]
+    assert tsv["loss"] == [f"{r.loss:.6g}" for r in engine_rows]
+    assert tsv["loss stops falling at step"][1:] == [str(r.plateau_at) for r in engine_rows[1:]]
 
     QApplication.clipboard().clear()
     panel.table.setFocus()
@@ -88,7 +95,7 @@ def test_a_thinned_history_is_estimated_then_made_exact_off_the_gui_thread(qtbot
     exact = R.results(s.runs)
     assert [R.as_dict(a) for a in panel.rows] == [R.as_dict(b) for b in exact]
     headers, cells = panel.cells()
-    assert "loss + penalty" in headers and not any("‖θ" in h for h in headers)   # no θ* for a hidden layer
+    assert "loss +\npenalty" in headers and not any("‖θ" in h for h in headers)   # no θ* for a hidden layer
     assert "θ* is not known" in panel.note.text() and not any("≈" in c for row in cells for c in row)
 
 
