@@ -108,10 +108,19 @@ def _full_tail(steps: np.ndarray) -> int:
     return 0 if gaps.size == 0 else int(gaps[-1]) + 1
 
 
+def _linf(thetas: np.ndarray, star: np.ndarray) -> np.ndarray:
+    """‖θ_i − θ*‖∞ of each row, column by column (a max over a short axis of many rows is ~10×
+    slower in numpy); NaN where a θ is not finite."""
+    d = np.abs(thetas[:, 0] - star[0])
+    for j in range(1, star.size):
+        np.maximum(d, np.abs(thetas[:, j] - star[j]), out=d)     # (NaN propagates)
+    return d
+
+
 def steps_to_tol(run, theta_star, tol: float = TOL, budget: float = math.inf) -> tuple[int | None, bool]:
     """(the first step from which ‖θ − θ*‖∞ < tol holds to the end, whether exact)."""
     steps = run.steps_history
-    d = np.max(np.abs(run.theta_history - theta_star), axis=1)
+    d = _linf(run.theta_history, theta_star)
     bad = ~(d < tol)                           # NaN counts as not within
     if bad[-1]:
         return None, True
@@ -127,7 +136,7 @@ def steps_to_tol(run, theta_star, tol: float = TOL, budget: float = math.inf) ->
         return coarse, False
     worst = int(steps[r]) if r >= 0 else -1     # the last step known not to be within tol
     for ks, th in trajectory.thetas(run, start_row, stop):
-        far = np.flatnonzero(~(np.max(np.abs(th - theta_star), axis=1) < tol))
+        far = np.flatnonzero(~(_linf(th, theta_star) < tol))
         if far.size:
             worst = max(worst, int(ks[far[-1]]))
     return worst + 1, True
@@ -174,7 +183,7 @@ def run_result(run, tol: float = TOL, rel: float = REL, budget: float = math.inf
     dist = to_tol = None
     exact = True
     if star is not None and star.shape == run.theta.shape:
-        dist = float(np.max(np.abs(run.theta_history[-1] - star)))
+        dist = float(_linf(run.theta_history[-1:], star)[0])
         to_tol, exact = steps_to_tol(run, star, tol, budget)
     else:
         star, how = None, ("", {})
