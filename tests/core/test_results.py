@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine import presets as P
-from engine.results import REL, TOL, as_dict, known_minimum, least_squares, run_result, snapshot
+from engine.results import REL, TOL, as_dict, known_minimum, run_result, snapshot
 from engine.run import Comparison, Run
 
 
@@ -173,3 +173,44 @@ def test_a_snapshot_keeps_its_results_when_the_run_trains_on():
     again = run_result(snap)
     assert as_dict(again) == as_dict(before) and before.steps == 4000
     assert run_result(run).steps == 8000 and snap.step == 4000
+
+
+def _cli(*args):
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run([sys.executable, str(root / "main.py"), *args], capture_output=True, text=True,
+                          cwd=root, timeout=300)
+
+
+def test_run_results_json_has_the_engines_rows_and_export_view_results_writes_them(tmp_path):
+    res = _cli("run", "--preset", "opt4_1", "--results", "--json")
+    assert res.returncode == 0, res.stderr
+    got = [r["results"] for r in json.loads(res.stdout)["runs"]]
+    want = [as_dict(run_result(r)) for r in opt4_1_runs(20000)]
+    for g, w in zip(got, want):       # (the CLI may train with the fixed kernel: last bits may differ)
+        assert g.pop("us_per_step") > 0 and w.pop("us_per_step") > 0
+        assert g.keys() == w.keys()
+        for key in g:
+            if isinstance(w[key], float):
+                assert g[key] == pytest.approx(w[key], rel=1e-9), key
+            elif key == "theta_star":
+                np.testing.assert_allclose(g[key], w[key], rtol=1e-12)
+            else:
+                assert g[key] == w[key], key
+    assert [g["steps_to_tol"] for g in got] == [None, 3547, 5965]
+    assert "results" not in json.loads(_cli("run", "--preset", "opt4_4", "--json").stdout)["runs"][0]
+    text = _cli("run", "--preset", "opt4_1", "--run", "momentum", "--results").stdout
+    assert "‖θ − θ*‖∞ < 0.001 from step 3547" in text and "loss stops falling at step 4907" in text
+    out = tmp_path / "r.csv"
+    res = _cli("export", "--preset", "opt4_1", "--view", "results", "--steps", "8000", "--out", str(out))
+    assert res.returncode == 0 and res.stdout.strip() == str(out), res.stderr
+    import csv
+    with open(out, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["label"], r["steps"], r["steps_to_tol"]) for r in rows] == \
+        [("gd", "8000", ""), ("momentum", "8000", "3547"), ("adam", "8000", "5965")]
+    assert float(rows[1]["loss"]) == pytest.approx(run_result(opt4_1_runs(8000)[1]).loss, rel=1e-9)
+    bad = _cli("export", "--preset", "opt4_1", "--view", "results", "--out", str(tmp_path / "r.png"))
+    assert bad.returncode == 2 and "ending in .csv" in bad.stderr and not (tmp_path / "r.png").exists()
