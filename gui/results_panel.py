@@ -124,14 +124,6 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
             self.rows = rows
             self._show()
 
-    def compute_now(self) -> list[R.Result]:
-        """Every figure exact, now (on this thread): the rows shown afterwards."""
-        with self.session.reading():
-            self.rows = R.results(self.session.runs)
-            self._key = self._state_key()
-        self._show()
-        return self.rows
-
     # --- the table -----------------------------------------------------------------------------
     def columns(self, compact: bool = False) -> list[tuple[str, object, str]]:
         """(header, function of a Result giving the cell's text, header tooltip) for the columns

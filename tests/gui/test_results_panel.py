@@ -110,3 +110,25 @@ def test_the_dock_is_listed_tabbed_with_the_views_and_translated(qtbot, window_o
     LANGUAGE.set("zh")
     assert dock.windowTitle() == "结果" and window.panel_actions["dock_results"].text() == "结果"
     assert window.results.copy_button.text() == "复制表格"
+
+
+def test_while_playing_the_table_follows_at_a_low_rate_from_the_kept_rows(qtbot, window_on, monkeypatch):
+    window = window_on("opt4_1")
+    s = window.session
+    panel = shown_panel(qtbot, window)
+    calls = []
+    real = R.results
+
+    def counted(runs, *args, **kwargs):
+        calls.append(kwargs.get("budget"))
+        return real(runs, *args, **kwargs)
+    monkeypatch.setattr(R, "results", counted)
+    s.play()
+    qtbot.wait(2000)
+    s.pause()
+    assert s.head > 0
+    qtbot.waitUntil(lambda: bool(panel.rows) and panel.rows[0].steps == s.head)
+    played = calls[:-1]                                   # the last one: when play stopped
+    assert 1 <= len(played) <= 6                          # ≤ 2 a second (the frames come at ~60 Hz)
+    assert all(b == 0 for b in calls)                     # kept rows only (nothing thinned: exact anyway)
+    assert all(r.exact for r in panel.rows)
