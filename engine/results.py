@@ -135,10 +135,13 @@ def steps_to_tol(run, theta_star, tol: float = TOL, budget: float = math.inf) ->
     if stop - int(steps[start_row]) > budget:
         return coarse, False
     worst = int(steps[r]) if r >= 0 else -1     # the last step known not to be within tol
-    for ks, th in trajectory.thetas(run, start_row, stop):
-        far = np.flatnonzero(~(_linf(th, theta_star) < tol))
-        if far.size:
-            worst = max(worst, int(ks[far[-1]]))
+    try:
+        for ks, th in trajectory.thetas(run, start_row, stop):
+            far = np.flatnonzero(~(_linf(th, theta_star) < tol))
+            if far.size:
+                worst = max(worst, int(ks[far[-1]]))
+    except ValueError:          # steps before an optimiser switch whose slots were not kept
+        return coarse, False
     return worst + 1, True
 
 
@@ -149,15 +152,18 @@ def plateau_step(run, rel: float = REL, budget: float = math.inf) -> tuple[int |
     kept = run.losses()
     tail = _full_tail(steps)
     exact = True
+    losses = kept
     if tail > 0 and int(steps[tail]) <= budget:
         ks, ls = [], []
-        for k, th in trajectory.thetas(run, 0, int(steps[tail]) - 1):
-            ks.append(k)
-            ls.append(run.evaluate(th))
-        steps = np.concatenate(ks + [steps[tail:]])
-        losses = np.concatenate(ls + [kept[tail:]])
+        try:
+            for k, th in trajectory.thetas(run, 0, int(steps[tail]) - 1):
+                ks.append(k)
+                ls.append(run.evaluate(th))
+            steps = np.concatenate(ks + [steps[tail:]])
+            losses = np.concatenate(ls + [kept[tail:]])
+        except ValueError:      # steps before an optimiser switch whose slots were not kept
+            exact = False
     else:
-        losses = kept
         exact = tail == 0
     k = _first_within_best_to_come(losses, rel)
     at = int(steps[k])

@@ -165,6 +165,8 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
         return self._approx(r, tr("not yet") if r.steps_to_tol is None else str(r.steps_to_tol))
 
     def _plateau(self, r: R.Result) -> str:
+        if r.steps == 0:
+            return "—"
         return self._approx(r, tr("still falling") if r.plateau_at is None else str(r.plateau_at))
 
     def same_step(self) -> int | None:
