@@ -16,7 +16,10 @@ For each run, at its last step N (the updates applied so far):
   the loss never gets more than 0.0001 % lower.  None ("still falling") when that k is N > 0: the
   last update still lowered the loss by more than that.  With minibatches the full-data loss may
   wobble; the definition then picks the first step that comes within rel of the best still to come.
-- **µs per step**: the engine's time in ``advance`` (``Run.engine_seconds``) over the steps.
+- **µs per step**: the engine's time in ``advance`` (``Run.engine_seconds``) over the steps (since the
+  run last restarted; after a rewind the discarded updates' time still counts).  A window plays in
+  small chunks (e.g. 50 updates a frame), so its figure includes each call's overhead, and the
+  numpy engine's while the compiled kernels load.
 - **diverged at** step k when the run stopped on a non-finite loss or θ (the table then describes
   the last finite state).
 
