@@ -18,10 +18,7 @@ from .cli_args import OneLineParser, UsageError, add_settings, attach_negative_v
 from .config import ConfigError
 from .at_steps import check_reach, float32_number, parse_at, states_at
 from .history_io import HistoryWriteError, write_history_csv, write_states_csv
-from .results import as_dict, results_line, run_result
-
-# the most updates the results of a run may replay (a thinned history; beyond: kept rows, "exact": false)
-RESULTS_REPLAY_BUDGET = 2_000_000
+from .results import REPLAY_BUDGET, as_dict, results_line, run_result
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -222,7 +219,7 @@ def _report(args, name, nsteps, runs, total) -> None:
         if at:
             out_runs[-1]["at"] = states_at(r, at, num)
         if getattr(args, "results", False):
-            out_runs[-1]["results"] = as_dict(run_result(r, budget=RESULTS_REPLAY_BUDGET))
+            out_runs[-1]["results"] = as_dict(run_result(r, budget=REPLAY_BUDGET))
     if args.csv and at:
         write_states_csv(args.csv, [(o["label"], o["at"]) for o in out_runs])
     elif args.csv:

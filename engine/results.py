@@ -44,6 +44,7 @@ LEAST_SQUARES = "least squares"
 RIDGE = "ridge least squares (λ = {lam})"
 KNOWN_MINIMUM = "known minimum of {name}"
 TOL = 1e-3         # ‖θ − θ*‖∞ below this counts as there
+REPLAY_BUDGET = 2_000_000   # updates a caller without time to spare lets a figure replay (run --results, the window)
 REL = 1e-6         # the loss counts as no longer falling when within this relative gap of its best to come
 
 

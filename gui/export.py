@@ -230,15 +230,16 @@ def export_history_csv(session, path) -> Path:
 
 
 def export_results_csv(session, path) -> Path:
-    """The results table (engine.results: one row per run, every figure exact) as CSV."""
-    from engine.results import csv_rows, results
+    """The results table (engine.results: one row per run) as CSV; a figure whose exact value would
+    replay more than REPLAY_BUDGET updates of a thinned history is the kept rows' ("exact" false)."""
+    from engine.results import REPLAY_BUDGET, csv_rows, results
     path = check_target(path)
     if path.suffix.lower() != ".csv":
         raise ExportError(f"cannot write {path}: the results table is exported as .csv")
     if not session.runs:
         raise ExportError("this preset has no training runs to export")
     with session.reading():
-        rows = csv_rows(results(session.runs))
+        rows = csv_rows(results(session.runs, budget=REPLAY_BUDGET))
     with _atomic(path) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             csv.writer(fh, lineterminator="\n").writerows(rows)

@@ -6,7 +6,8 @@ the clipboard as tab-separated text; File → Export all views writes it as resu
 While playing it refreshes at most every ``PLAYING_EVERY_S`` from the kept history rows only (the
 losses are cached: cheap).  When play stops, a figure that a thinned history can only estimate
 (shown "≈") is made exact off the GUI thread: a copy of the runs (``engine.results.snapshot``) is
-replayed in a background job and the table shows the exact figures when it is done.
+replayed in a background job (up to ``engine.results.REPLAY_BUDGET`` updates a figure) and the
+table shows the exact figures when it is done.
 """
 from __future__ import annotations
 
@@ -116,7 +117,7 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
         if not s.playing and not all(r.exact for r in self.rows) and self._exact_key != key:
             self._exact_key = key
             snaps = [R.snapshot(r) for r in s.runs]
-            self.jobs.submit(lambda snaps=snaps, key=key: (key, R.results(snaps)))
+            self.jobs.submit(lambda snaps=snaps, key=key: (key, R.results(snaps, budget=R.REPLAY_BUDGET)))
 
     def _on_jobs_finished(self, result) -> None:
         key, rows = result
@@ -230,7 +231,11 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
         else:
             parts.append(tr("θ* is not known for this model: the loss tells when training stops helping."))
         if any(not r.exact for r in self.rows):
-            parts.append(tr("≈: estimated from the kept history rows; exact when play stops."))
+            if s.playing or self.jobs.busy:
+                parts.append(tr("≈: estimated from the kept history rows; exact when play stops."))
+            else:
+                parts.append(tr("≈: estimated from the kept history rows: the exact figure would replay more "
+                                "than {n} steps.", n=f"{R.REPLAY_BUDGET:,}"))
         return " ".join(parts)
 
     # --- copy ----------------------------------------------------------------------------------
