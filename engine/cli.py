@@ -18,6 +18,7 @@ from .cli_args import OneLineParser, UsageError, add_settings, attach_negative_v
 from .config import ConfigError
 from .at_steps import check_reach, float32_number, parse_at, states_at
 from .history_io import HistoryWriteError, write_history_csv, write_states_csv
+from .results import REPLAY_BUDGET, as_dict, results_line, run_result
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "the states at those steps")
     run.add_argument("--at", metavar="STEPS", help="add the exact states at these steps: K[,K…] or A:B:S "
                                                   "(A to B every S, both included), e.g. 0:20000:500")
+    run.add_argument("--results", action="store_true",
+                     help='add the results table per run (to --json as "results": final losses, θ*, steps until '
+                          '‖θ − θ*‖∞ < 1e-3, step the loss stops falling, µs per step)')
     add_settings(run)
     pre = sub.add_parser("precompile", help="compile the fast kernels fixed to the presets' networks "
                                             "(once per machine; training uses them when present)")
@@ -214,6 +218,8 @@ def _report(args, name, nsteps, runs, total) -> None:
         })
         if at:
             out_runs[-1]["at"] = states_at(r, at, num)
+        if getattr(args, "results", False):
+            out_runs[-1]["results"] = as_dict(run_result(r, budget=REPLAY_BUDGET))
     if args.csv and at:
         write_states_csv(args.csv, [(o["label"], o["at"]) for o in out_runs])
     elif args.csv:
@@ -231,6 +237,8 @@ def _report(args, name, nsteps, runs, total) -> None:
                 print(f"  {'':<12} {o['diverged_reason']}")
             for st in o.get("at", ()):
                 print(f"  {'':<12} step {st['step']:<10} θ = {st['params']}   loss {st['loss']:.7g}")
+            if "results" in o:
+                print(f"  {'':<12} {results_line(o['results'])}")
         if args.csv:
             print(f"history written to {args.csv}")
 

@@ -20,6 +20,7 @@ FORMATS = (".png", ".svg", ".csv", ".gif", ".mp4")
 DEFAULT_WIDTH = 1600        # px of a PNG
 ANIMATION_WIDTH = 1000      # px of a GIF/MP4 frame (60 frames at 1600 px make a 10 MB GIF)
 MIN_WIDTH, MAX_WIDTH = 16, 20000   # px an export may ask for (the command line's --width too)
+RESULTS_CSV = "results.csv"  # the results table, written with the view CSVs
 SETTLE_S = 5.0              # longest wait for a view's background surface job
 
 
@@ -228,6 +229,23 @@ def export_history_csv(session, path) -> Path:
     return path
 
 
+def export_results_csv(session, path) -> Path:
+    """The results table (engine.results: one row per run) as CSV; a figure whose exact value would
+    replay more than REPLAY_BUDGET updates of a thinned history is the kept rows' ("exact" false)."""
+    from engine.results import REPLAY_BUDGET, csv_rows, results
+    path = check_target(path)
+    if path.suffix.lower() != ".csv":
+        raise ExportError(f"cannot write {path}: the results table is exported as .csv")
+    if not session.runs:
+        raise ExportError("this preset has no training runs to export")
+    with session.reading():
+        rows = csv_rows(results(session.runs, budget=REPLAY_BUDGET))
+    with _atomic(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+    return path
+
+
 # --- by extension ---------------------------------------------------------------------------------
 def export_view(view, path, width: int = DEFAULT_WIDTH) -> Path:
     """A still of the view in the format named by the extension (.png .svg .csv)."""
@@ -251,8 +269,9 @@ def can_export(view, ext: str) -> bool:
     return True
 
 
-def export_all(views: dict, folder, width: int = DEFAULT_WIDTH) -> tuple[list[Path], list[str]]:
-    """<key>.png, .svg and .csv of every view into ``folder``; returns (written, skipped reasons)."""
+def export_all(views: dict, folder, width: int = DEFAULT_WIDTH, session=None) -> tuple[list[Path], list[str]]:
+    """<key>.png, .svg and .csv of every view into ``folder``, and with ``session`` the results
+    table as results.csv beside the view CSVs; returns (written, skipped reasons)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ExportError(f"cannot write to {folder}: folder does not exist")
@@ -266,6 +285,11 @@ def export_all(views: dict, folder, width: int = DEFAULT_WIDTH) -> tuple[list[Pa
                 written.append(export_view(view, folder / f"{key}{ext}", width))
             except ExportError as exc:
                 skipped.append(f"{key}{ext}: {exc}")
+    if session is not None and session.runs:
+        try:
+            written.append(export_results_csv(session, folder / RESULTS_CSV))
+        except ExportError as exc:
+            skipped.append(f"{RESULTS_CSV}: {exc}")
     return written, skipped
 
 

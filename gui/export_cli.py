@@ -16,6 +16,7 @@ from gui.export_animation import MAX_FRAMES
 
 VIEW_SIZE = (1000, 625)   # logical px of the drawn view; a 1600 px PNG scales text and lines ×1.6
 GL_VIEWS = ("surface3d",)
+RESULTS_VIEW = "results"  # not a plot: the results table (one row per run) as CSV
 
 
 def _fps(text: str) -> float:
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="arithmetic: float64 (default) or TensorFlow 1.x's float32 in its operation order")
     p.add_argument("--at", type=count_arg(0, 10 ** 9, "--at step:"),
                    help="draw the view at this step (the state after that many updates; default: the last)")
-    p.add_argument("--view", required=True, help="which view to draw")
+    p.add_argument("--view", required=True, help="which view to draw ('results': the results table as .csv)")
     p.add_argument("--out", required=True, help="output file: .png .svg .csv .gif or .mp4")
     p.add_argument("--width", type=count_arg(MIN_WIDTH, MAX_WIDTH, "width in px:"),
                    help=f"image width in pixels, {MIN_WIDTH} to {MAX_WIDTH} (PNG default 1600, GIF/MP4 1000)")
@@ -78,6 +79,35 @@ def _quiet_offscreen_warnings() -> None:
     qInstallMessageHandler(handler)
 
 
+def _export_results(args, preset) -> int:
+    """``--view results``: the results table (engine.results) as CSV, without a window."""
+    from engine.config import ConfigError
+    from engine.session import Session
+    from gui.export import ExportError, check_target, export_results_csv
+    if not args.out.lower().endswith(".csv"):
+        raise UsageError(f"--view results writes a table: give an --out ending in .csv, not {args.out}")
+    for flag, value in (("--at", args.at), ("--frames", args.frames), ("--fps", args.fps), ("--width", args.width)):
+        if value is not None:
+            raise UsageError(f"{flag} does not apply to --view results (the table describes each run's last step)")
+    try:
+        check_target(args.out)
+        session = Session(preset.name)
+        if not session.runs:
+            raise UsageError(f"preset {preset.name} is a scripted demo with no training runs")
+        if args.precision is not None and not session.set_value("precision", args.precision):
+            raise UsageError(f"--precision {args.precision}: not allowed for preset {preset.name}")
+        if args.label:
+            keep_only_run(session, args.label)
+        from engine.cli import _load_kernels
+        _load_kernels(session.runs)       # loaded outside the engine time the table reports
+        session.step(args.steps if args.steps is not None else session.base.steps)
+        out = export_results_csv(session, args.out)
+    except (ExportError, ConfigError) as exc:
+        raise UsageError(str(exc)) from None
+    print(out)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     try:
         return _main(argv)
@@ -95,6 +125,8 @@ def _main(argv: list[str]) -> int:
         preset = P.get(args.preset)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    if args.view == RESULTS_VIEW:
+        return _export_results(args, preset)
     _choose_platform(args.view)
 
     from gui.export import ExportError, check_target, format_of

@@ -209,7 +209,7 @@ class ExportMenu(QObject):
         try:
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
-                written, skipped = E.export_all(self.views, folder)
+                written, skipped = E.export_all(self.views, folder, session=self.session)
             finally:
                 QApplication.restoreOverrideCursor()
         except E.ExportError as exc:

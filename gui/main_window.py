@@ -20,6 +20,7 @@ from gui.message_log import MessageLog
 from gui.parameter_panel import ParameterPanel
 from gui.presenter import install_presenter
 from gui.preset_picker import PresetPicker
+from gui.results_panel import install_results
 from gui.session_menu import install_session_menu
 from gui.slow_motion import install_slow_motion
 from gui.status_bar import StatusBar
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         install_export_menu(self, session, self.views)   # sets self.export_menu
         install_lessons(self, session)                   # sets self.lesson_runner, lesson_panel, lesson_dock
         install_slow_motion(self)                        # sets self.slow_motion, slow_motion_dock ("." / ",")
+        install_results(self)                            # sets self.results, results_dock (tabbed with the views)
         install_presenter(self)                          # sets self.presenter (View → Presenter mode, F11)
         install_branches(self)                           # sets self.branches_panel, branches_dock, edit_menu (Ctrl+Z)
         install_help_menu(self)                          # sets self.help_menu and self.welcome
