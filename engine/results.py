@@ -151,27 +151,43 @@ def steps_to_tol(run, theta_star, tol: float = TOL, budget: float = math.inf) ->
 
 def plateau_step(run, rel: float = REL, budget: float = math.inf) -> tuple[int | None, bool]:
     """(the first step whose loss is within ``rel`` of the lowest loss still to come, whether
-    exact); None for the step when it is the last step (> 0): the loss is still falling."""
+    exact); None for the step when it is the last step (> 0): the loss is still falling.
+    A thinned stretch is replayed twice, a chunk at a time (its chunks' minima first, then the
+    answer), so memory stays at a chunk however long the stretch."""
     steps = run.steps_history
     kept = run.losses()
     tail = _full_tail(steps)
-    exact = True
-    losses = kept
     if tail > 0 and int(steps[tail]) <= budget:
-        ks, ls = [], []
         try:
-            for k, th in trajectory.thetas(run, 0, int(steps[tail]) - 1):
-                ks.append(k)
-                ls.append(run.evaluate(th))
-            steps = np.concatenate(ks + [steps[tail:]])
-            losses = np.concatenate(ls + [kept[tail:]])
+            at = _plateau_replayed(run, kept[tail:], steps[tail:], int(steps[tail]) - 1, rel)
         except ValueError:      # steps before an optimiser switch whose slots were not kept
-            exact = False
-    else:
-        exact = tail == 0
-    k = _first_within_best_to_come(losses, rel)
-    at = int(steps[k])
-    return (None if at == run.step and at > 0 else at), exact
+            at = int(steps[_first_within_best_to_come(kept, rel)])
+            return (None if at == run.step and at > 0 else at), False
+        return (None if at == run.step and at > 0 else at), True
+    at = int(steps[_first_within_best_to_come(kept, rel)])
+    return (None if at == run.step and at > 0 else at), tail == 0
+
+
+def _finite_or_inf(losses: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(losses), losses, np.inf)
+
+
+def _plateau_replayed(run, tail_losses, tail_steps, stop: int, rel: float) -> int:
+    """``_first_within_best_to_come`` over the losses of steps 0 … stop (replayed) followed by
+    the kept ``tail_losses``, without holding the replayed ones: pass one keeps each chunk's
+    minimum, pass two finds the first step within ``rel`` of the minimum still to come."""
+    def chunks():
+        for ks, th in trajectory.thetas(run, 0, stop):
+            yield ks, _finite_or_inf(run.evaluate(th))
+    tail = _finite_or_inf(tail_losses)
+    mins = [float(ls.min()) for _ks, ls in chunks()]
+    after = np.minimum.accumulate(np.array(mins[1:] + [float(tail.min())])[::-1])[::-1]
+    for (ks, ls), later in zip(chunks(), after):
+        best = np.minimum(np.minimum.accumulate(ls[::-1])[::-1], later)
+        ok = ls - best <= rel * np.abs(best)
+        if ok.any():
+            return int(ks[int(np.argmax(ok))])
+    return int(tail_steps[_first_within_best_to_come(tail_losses, rel)])
 
 
 def _first_within_best_to_come(losses: np.ndarray, rel: float) -> int:
