@@ -183,7 +183,7 @@ def cmd_run(args) -> int:
     if args.at_steps:
         check_reach(args.at_steps, nsteps)
     comp = Comparison(preset.name, base, runs)
-    _load_kernels(comp.runs)
+    load_kernels(comp.runs)
     total = 0.0
     for r in comp.runs:
         r.advance(nsteps)
@@ -192,7 +192,7 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _load_kernels(runs) -> None:
+def load_kernels(runs) -> None:
     """Load the compiled kernels (first call) outside the timed engine work."""
     from .run import Run
     for run in runs:

@@ -93,7 +93,9 @@ def replay(run, row: int, k: int) -> State:
                  bloss if k else float("nan"), total)
 
 
-def _advance32(run, seg, theta, ema, slots, hist, a: int, m: int):
+def _advance32(run, seg, theta, ema, slots, hist, a: int, m: int, every: int | None = None):
+    """m float32 updates after step a with segment ``seg``'s settings, recording every
+    ``every``-th step (default: only the last, as a replay needs; ``engine.trajectory``: each)."""
     from .run32 import Float32State
     from .schedules import learning_rates32
     f = Float32State(run.problem)
@@ -102,7 +104,7 @@ def _advance32(run, seg, theta, ema, slots, hist, a: int, m: int):
     from .tf32_setup import hyper32
     f.hyper = hyper32(seg.config)
     lrs = learning_rates32(seg.config.optimizer.lr, seg.config.schedule, np.arange(a, a + m))
-    got, div = f.advance(seg.spec[0], lrs, hist, a, 0, m, m, _NO_INTERRUPT)
+    got, div = f.advance(seg.spec[0], lrs, hist, a, 0, m, m if every is None else every, _NO_INTERRUPT)
     theta[:], slots[:] = f.theta, f.slots
     if ema.size:
         ema[:] = f.ema

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from .registry import SLOT_NAMES
-from .replay import _NO_INTERRUPT
+from .replay import _NO_INTERRUPT, _advance32
 
 CHUNK = 1 << 15       # updates replayed per kernel call (a chunk's θ rows: CHUNK × P floats)
 
@@ -42,7 +42,7 @@ def thetas(run, row: int, stop: int, chunk: int = CHUNK) -> Iterator[tuple[np.nd
             hist = _scratch(m, P, S, E)
             hist[0][0], hist[6][0] = theta, a
             if run.precision == "float32":
-                got, div = _advance32(run, seg, theta, ema, slots, hist, a, m)
+                got, div = _advance32(run, seg, theta, ema, slots, hist, a, m, every=1)
             else:
                 from .schedules import learning_rates
                 lrs = learning_rates(seg.config.optimizer.lr, seg.config.schedule, np.arange(a, a + m))
@@ -58,20 +58,3 @@ def _scratch(m: int, P: int, S: int, E: int) -> tuple:
     """History columns for a start row 0 and m updates, each recorded."""
     return (np.empty((m + 1, P)), np.empty((m + 1, E)), np.zeros((m + 1, S, P)), np.empty(m + 1),
             np.empty(m + 1), np.zeros(m + 1), np.empty(m + 1, np.int64))
-
-
-def _advance32(run, seg, theta, ema, slots, hist, a: int, m: int):
-    """m float32 updates after step a, every one recorded (``engine.replay``'s, recording all)."""
-    from .run32 import Float32State
-    from .schedules import learning_rates32
-    from .tf32_setup import hyper32
-    f = Float32State(run.problem)
-    f.theta, f.ema, f.slots = theta.astype(np.float32), ema.astype(np.float32), slots.astype(np.float32)
-    f.reset_powers(seg.config, a - seg.t0)
-    f.hyper = hyper32(seg.config)
-    lrs = learning_rates32(seg.config.optimizer.lr, seg.config.schedule, np.arange(a, a + m))
-    got, div = f.advance(seg.spec[0], lrs, hist, a, 0, m, 1, _NO_INTERRUPT)
-    theta[:], slots[:] = f.theta, f.slots
-    if ema.size:
-        ema[:] = f.ema
-    return got, div

@@ -14,10 +14,9 @@ import os
 import time
 
 
-def measure(preset: str = "opt4_1", seconds: float = 4.0, size=(1600, 1000), show3d: bool = False,
-            speed: int | None = None) -> dict:
-    """``show3d``: the 3-D panel in front of its tab group (needs a real X display with GL);
-    ``speed``: updates per frame (default: as fast as the engine goes)."""
+def _window(preset: str, size):
+    """(app, session, window): the real window on ``preset`` at ``size``, offscreen, with fresh
+    settings (not shown yet)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import tempfile
 
@@ -25,7 +24,7 @@ def measure(preset: str = "opt4_1", seconds: float = 4.0, size=(1600, 1000), sho
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
-    from gui.session import MAX_SPEED, Session
+    from gui.session import Session
     from gui.style import configure_pyqtgraph
 
     tmp = tempfile.mkdtemp(prefix="descent-bench-")
@@ -36,6 +35,15 @@ def measure(preset: str = "opt4_1", seconds: float = 4.0, size=(1600, 1000), sho
     session = Session(preset)
     window = MainWindow(session)
     window.resize(*size)
+    return app, session, window
+
+
+def measure(preset: str = "opt4_1", seconds: float = 4.0, size=(1600, 1000), show3d: bool = False,
+            speed: int | None = None) -> dict:
+    """``show3d``: the 3-D panel in front of its tab group (needs a real X display with GL);
+    ``speed``: updates per frame (default: as fast as the engine goes)."""
+    from gui.session import MAX_SPEED
+    app, session, window = _window(preset, size)
     window.show()
     session.warm_up_blocking()
     if show3d:
@@ -87,24 +95,8 @@ def _rss_mb() -> tuple[float, float]:
 def memory(preset: str = "opt4_1", steps: int = 10_000_000, limit_s: float = 600.0) -> dict:
     """Play the real window (offscreen, 1600×1000) at full speed until every run has ``steps``
     updates (or ``limit_s`` passed); the resident memory then and at its peak, in MB."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import tempfile
-
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
-    from gui.main_window import MainWindow
-    from gui.session import MAX_SPEED, Session
-    from gui.style import configure_pyqtgraph
-
-    tmp = tempfile.mkdtemp(prefix="descent-bench-")
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, tmp)
-    app = QApplication.instance() or QApplication(["Descent"])
-    configure_pyqtgraph()
-    session = Session(preset)
-    window = MainWindow(session)
-    window.resize(1600, 1000)
+    from gui.session import MAX_SPEED
+    app, session, window = _window(preset, (1600, 1000))
     window.show()
     session.warm_up_blocking()
     start = _rss_mb()[0]

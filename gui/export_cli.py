@@ -98,8 +98,8 @@ def _export_results(args, preset) -> int:
             raise UsageError(f"--precision {args.precision}: not allowed for preset {preset.name}")
         if args.label:
             keep_only_run(session, args.label)
-        from engine.cli import _load_kernels
-        _load_kernels(session.runs)       # loaded outside the engine time the table reports
+        from engine.cli import load_kernels
+        load_kernels(session.runs)       # loaded outside the engine time the table reports
         session.step(args.steps if args.steps is not None else session.base.steps)
         out = export_results_csv(session, args.out)
     except (ExportError, ConfigError) as exc:
