@@ -104,8 +104,12 @@ def memory(preset: str = "opt4_1", steps: int = 10_000_000, limit_s: float = 600
     session.speed = MAX_SPEED
     session.play()
     t0 = time.perf_counter()
+    trace, next_at = [], t0
     while session.playing and time.perf_counter() - t0 < limit_s:
         app.processEvents()
+        if time.perf_counter() >= next_at:          # (steps, MB) every 5 s
+            next_at += 5.0
+            trace.append((session.head, round(_rss_mb()[0], 1)))
     session.pause()
     played = time.perf_counter() - t0
     for _ in range(20):        # the views draw the last state
@@ -114,7 +118,7 @@ def memory(preset: str = "opt4_1", steps: int = 10_000_000, limit_s: float = 600
     reached = min(r.step for r in session.runs)
     window.close()
     return {"preset": preset, "steps_per_run": reached, "runs": len(session.runs), "seconds": played,
-            "rss_mb": now, "peak_rss_mb": peak, "rss_before_play_mb": start}
+            "rss_mb": now, "peak_rss_mb": peak, "rss_before_play_mb": start, "trace": trace}
 
 
 if __name__ == "__main__":

@@ -112,6 +112,7 @@ class DecisionView(ViewBase):
     key, title = "decision", "Decision boundary"   # (gui.view_protocol)
     play_hz = 4.0     # while playing: each redraw computes two maps in the background
     plots_made = Signal()   # the runs' plots were (re)made (a preset, a resize): overlays add theirs again
+    plots_clearing = Signal()   # the plots are about to go: overlays take their items off them
 
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
@@ -140,6 +141,7 @@ class DecisionView(ViewBase):
     # --- structure ----------------------------------------------------------------------------
     def _clear(self) -> None:
         self._shape = None
+        self.plots_clearing.emit()
         self.glw.clear()
         self._plots = []
         self.bar = None

@@ -226,8 +226,11 @@ class DecisionFollower:
                 rows = tuple(int(r) for r in u.phase("batch").values["rows"])
         self.rows = rows
         for i, pi in enumerate(plots):
+            ringed = rows is not None and i == shown[1]
+            if not ringed and id(pi) not in self._rings:
+                continue                   # rings are made only where a batch is shown
             _pi, halo, ring = self._ring(pi)
-            if rows is not None and i == shown[1]:
+            if ringed:
                 X = shown[0].problem.X[rows[0]:rows[1]]
                 for item in (halo, ring):
                     item.setData(X[:, 0], X[:, 1])
@@ -240,6 +243,17 @@ class DecisionFollower:
             u = shown[2]
             self.view.readout.setText(tr("○ ringed: the batch of update {u}, rows {r0} … {r1} ({label})",
                                          u=f"{u.k + 1:,}", r0=rows[0], r1=rows[1] - 1, label=shown[0].label))
+
+    def forget(self) -> None:
+        """The view is about to clear its plots: take the rings off them first, so the layout
+        clears only the view's own items."""
+        for pi, halo, ring in self._rings.values():
+            for item in (halo, ring):
+                try:
+                    pi.removeItem(item)
+                except RuntimeError:       # (already deleted with its plot)
+                    pass
+        self._rings = {}
 
     def ringed(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """The points ringed on plot i (tests)."""
@@ -263,6 +277,7 @@ class PhaseOverlay(QObject):
         panel.phase_shown.connect(self._on_panel_phase_shown)
         if self.decision is not None:
             decision.plots_made.connect(self._on_decision_plots_made)
+            decision.plots_clearing.connect(self.decision.forget)
         LANGUAGE.changed.connect(self._on_language_changed)
 
     def _on_panel_phase_shown(self, shown) -> None:
