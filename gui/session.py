@@ -187,7 +187,10 @@ class Session(EngineSession, QObject):
             if active:
                 self.set_aside("played")
                 self.advance_all(self._due_updates(), play=True)
-        elif self._trainer is None or not self._trainer.go.is_set():
+        elif (self._trainer is None or not self._trainer.go.is_set()) and not all(r.finished for r in self.runs):
+            # (a trainer that stopped because every run is done is not restarted: the cursor is a
+            # frame behind its last chunk, and setting that "future" aside looped — a ghost and a
+            # retrain of the last steps at every tick, never finishing)
             self.set_aside("played")
             if self._trainer is None:
                 self._trainer = Trainer(self)

@@ -71,3 +71,21 @@ def test_a_deferred_redraw_while_the_trainer_plays_waits_for_a_draw_turn_under_t
             fired += 1
         s.pause()
         assert fired > 20 and unlocked == []
+
+
+def test_play_ends_when_the_trainer_finished_every_run_a_frame_ahead_of_the_cursor(make_session):
+    """The trainer stops by itself when every run is done; the next tick sees the cursor a frame
+    behind it.  That is not a scrubbed-back future: no ghost, no retraining, play ends at the head
+    (it looped: a ghost and a retrain of the last steps at every tick, and +40 MB at 10 M steps)."""
+    from gui.trainer import Trainer
+    s = make_session("opt4_1")
+    s.set_value("steps", 1000)
+    s.speed = MAX_SPEED
+    s.advance_all(1000, play=True)                  # as the trainer left it: every run done
+    s.cursor = 990                                  # the last frame showed step 990
+    s._trainer = Trainer(s)
+    s._trainer.start()                              # waiting: its go flag is clear
+    s._timer.start()
+    s._tick()
+    assert s.branches == [] and [r.step for r in s.runs] == [1000] * 3
+    assert s.cursor == 1000 and not s.playing
