@@ -96,7 +96,7 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
         return tuple((id(r), r.step, r.config, r.diverged_at, len(r.steps_history)) for r in self.session.runs)
 
     def refresh(self, force: bool = False) -> None:
-        if not force and not self.isVisible():
+        if not force and not self.showing():      # (behind another dock's tab: nothing computed)
             return
         s = self.session
         now = time.perf_counter()
@@ -290,6 +290,7 @@ def install_results(window) -> None:
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     window._default_state = window.saveState(STATE_VERSION)   # View → Reset layout includes it
     window.results, window.results_dock = panel, dock
+    dock.visibilityChanged.connect(lambda shown: shown and panel.refresh())   # its tab brought forward
     window.draw_turns.adopt(panel)
     entry = QAction(window)
     entry.triggered.connect(lambda _=False: window.bring_forward(dock))
