@@ -47,7 +47,11 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
         self._exact_key = None               # the state an exact job was asked for
         self.note = QLabel()
         self.note.setWordWrap(True)
-        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        # a fixed three lines (the whole note in its tooltip): a note that wraps to another line
+        # must not resize the dock, and with it the views above (a lesson's layout moved by 5 px)
+        self.note.setFixedHeight(3 * self.note.fontMetrics().lineSpacing() + 4)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_button = QPushButton()
         self.copy_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)       # the keys stay with the window
@@ -203,7 +207,9 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
                 elif item.text() != text:
                     item.setText(text)
         self._fit_columns(headers, cells)
-        self.note.setText(self._note_text())
+        note = self._note_text()
+        self.note.setText(note)
+        self.note.setToolTip(note)
 
     def _fit_columns(self, headers: list[str], cells: list[list[str]]) -> None:
         """Each column as wide as its widest line plus a small margin (Qt's own fit adds ~25 px
