@@ -122,8 +122,7 @@ class BranchesPanel(RefreshWhilePlaying, QWidget):
         self.action_undo.triggered.connect(self.undo)
         session.branches_changed.connect(self._on_session_branches_changed)
         session.rebuilt.connect(self._on_session_branches_changed)
-        session.frame.connect(self._on_session_frame)
-        session.playing_changed.connect(self._on_session_playing_changed)
+        self.follow(session, ready=False)
         LANGUAGE.changed.connect(self._on_language_changed)
         self._fill()
         self.retranslate()
@@ -169,16 +168,6 @@ class BranchesPanel(RefreshWhilePlaying, QWidget):
         with self.session.reading():
             for row in self.rows:
                 row.show_losses(cursor)
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().showEvent(event)
-        try:
-            self.refresh()
-        except Exception:  # noqa: BLE001 - an exception here would take the window down
-            pass
-
-    def showing(self) -> bool:
-        return self.isVisible() and not self.visibleRegion().isEmpty()
 
     # --- actions ---------------------------------------------------------------------------------
     def drop(self, index: int) -> None:

@@ -151,10 +151,23 @@ def _showing(widget) -> bool:
 
 class RefreshWhilePlaying(Scheduled, OnScreen):
     """Mixin for a widget with ``session`` and ``refresh()``; ``refresh`` must set ``_last`` to
-    ``time.perf_counter()`` when it redraws.  Connect the session's frame and playing_changed
-    signals to the two slots below."""
+    ``time.perf_counter()`` when it redraws.  ``follow(session)`` connects the session's frame
+    and playing_changed signals (and ready) to the two slots below; a panel refreshes when shown."""
 
     _last = 0.0
+
+    def follow(self, session, ready: bool = True) -> None:
+        session.frame.connect(self._on_session_frame)
+        if ready:
+            session.ready.connect(self._on_session_frame)
+        session.playing_changed.connect(self._on_session_playing_changed)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override (the panels are QWidgets)
+        super().showEvent(event)
+        try:
+            self.refresh()
+        except Exception:  # noqa: BLE001 - an exception here would take the window down
+            pass
 
     def _on_session_frame(self) -> None:
         if self.session.playing and self.draw_turns is not None:   # refreshed in a light frame
@@ -173,8 +186,7 @@ class Readout(RefreshWhilePlaying):
 
     def __init__(self, session, widget, fn):
         self.session, self._widget, self._fn = session, widget, fn
-        session.frame.connect(self._on_session_frame)
-        session.playing_changed.connect(self._on_session_playing_changed)
+        self.follow(session, ready=False)
 
     def showing(self) -> bool:
         return self._widget.isVisible() and not self._widget.visibleRegion().isEmpty()

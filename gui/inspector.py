@@ -49,9 +49,7 @@ class Inspector(RefreshWhilePlaying, QWidget):
         self._shown_key = None
         session.rebuilt.connect(self._on_session_rebuilt)
         session.config_changed.connect(self._on_session_config_changed)
-        session.frame.connect(self._on_session_frame)
-        session.ready.connect(self._on_session_frame)
-        session.playing_changed.connect(self._on_session_playing_changed)
+        self.follow(session)
         LANGUAGE.changed.connect(self._on_language_changed)
         self._fill_runs()
         self.retranslate()
@@ -155,7 +153,3 @@ class Inspector(RefreshWhilePlaying, QWidget):
 
     def _on_language_changed(self, _code: str) -> None:
         self.retranslate()
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().showEvent(event)
-        self.refresh()

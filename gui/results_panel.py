@@ -79,9 +79,7 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
         self.jobs.finished.connect(self._on_jobs_finished)
         session.rebuilt.connect(self._on_session_changed)
         session.config_changed.connect(self._on_session_changed)
-        session.frame.connect(self._on_session_frame)
-        session.ready.connect(self._on_session_frame)
-        session.playing_changed.connect(self._on_session_playing_changed)
+        self.follow(session)
         LANGUAGE.changed.connect(self._on_language_changed)
         self.retranslate()
 
@@ -260,13 +258,6 @@ class ResultsPanel(RefreshWhilePlaying, QWidget):
         self._key = self._exact_key = None
         self.jobs.cancel()
         self.refresh()
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().showEvent(event)
-        try:
-            self.refresh()
-        except Exception:  # noqa: BLE001 - an exception here would take the window down
-            pass
 
     def shutdown(self) -> None:
         self.jobs.cancel()

@@ -77,9 +77,7 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
         self.action_previous = self._key(Qt.Key.Key_Comma, self.previous_phase)
         session.rebuilt.connect(self._on_session_rebuilt)
         session.config_changed.connect(self._on_session_config_changed)
-        session.frame.connect(self._on_session_frame)
-        session.ready.connect(self._on_session_frame)
-        session.playing_changed.connect(self._on_session_playing_changed)
+        self.follow(session)
         LANGUAGE.changed.connect(self._on_language_changed)
         self._fill_runs()
         self.retranslate()
@@ -326,13 +324,6 @@ class SlowMotion(RefreshWhilePlaying, QWidget):
         if playing:
             self.leave()
         super()._on_session_playing_changed(playing)
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().showEvent(event)
-        try:
-            self.refresh()
-        except Exception:  # noqa: BLE001 - an exception here would take the window down
-            pass
 
     def _on_dock_visibility_changed(self, visible: bool) -> None:
         """Tabbed behind another panel (Qt keeps it "visible" there) or back in front."""
